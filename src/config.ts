@@ -1,0 +1,233 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Environment → typed, validated config. Validated once at start; every problem is reported on
+ * its own line naming the variable and how to fix it. Secrets are never echoed back.
+ */
+
+export type DatabaseConfig =
+  | { driver: 'sqlite'; path: string }
+  | { driver: 'postgres'; url: string };
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_SQLITE_PATH = path.join('data', 'chronicle.sqlite');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses DATABASE_URL / DB_URL into a driver choice. Throws a one-line message on a bad value. */
+export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): DatabaseConfig {
+  const value = raw?.trim();
+  if (!value) return { driver: 'sqlite', path: path.resolve(cwd, DEFAULT_SQLITE_PATH) };
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      const u = new URL(value);
+      if (!u.hostname) throw new Error('no host');
+    } catch {
+      throw new Error('is not a valid postgres:// URL; expected postgres://USER:PASSWORD@HOST:5432/DATABASE');
+    }
+    return { driver: 'postgres', url: value };
+  }
+  if (/^sqlite:/i.test(value)) {
+    const p = value.replace(/^sqlite:(\/\/)?/i, '');
+    if (!p) throw new Error('names no file; expected sqlite:PATH, e.g. sqlite:data/chronicle.sqlite');
+    return { driver: 'sqlite', path: p === ':memory:' ? p : path.resolve(cwd, p) };
+  }
+  if (/\.(sqlite3?|db)$/i.test(value)) return { driver: 'sqlite', path: path.resolve(cwd, value) };
+  throw new Error(
+    'is neither a postgres:// URL nor a SQLite file; use postgres://USER@HOST:5432/DB, sqlite:PATH, or a path ending .sqlite or .db (unset means data/chronicle.sqlite)',
+  );
+}
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const s = v.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${v}")` });
+      return z.NEVER;
+    });
+
+const num = (name: string, min: number, max: number, whole: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max) {
+        const what = whole ? 'a whole number' : 'a number';
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${what} from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const int = (name: string, min: number, max: number) => num(name, min, max, true);
+
+const SNOWFLAKE = /^\d{15,20}$/;
+const idList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || !v.trim()) return [] as string[];
+      const ids = v.split(/[\s,]+/).filter(Boolean);
+      const bad = ids.filter((id) => !SNOWFLAKE.test(id));
+      if (bad.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a comma-separated list of Discord ids (15–20 digits); not ids: ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return ids;
+    });
+
+const snowflake = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || !v.trim()) return undefined;
+      if (!SNOWFLAKE.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a Discord id (15–20 digits), e.g. 123456789012345678` });
+        return z.NEVER;
+      }
+      return v.trim();
+    });
+
+const logLevel = (name: string, fallback: LogLevel) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || !v.trim()) return fallback;
+      const s = v.trim().toLowerCase();
+      if ((LOG_LEVELS as readonly string[]).includes(s)) return s as LogLevel;
+      ctx.addIssue({ code: 'custom', message: `${name} must be one of ${LOG_LEVELS.join(', ')} (got "${v}")` });
+      return z.NEVER;
+    });
+
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().optional(),
+  DB_URL: z.string().optional(),
+  LOG_LEVEL: logLevel('LOG_LEVEL', 'info'),
+  LOG_DB_LEVEL: logLevel('LOG_DB_LEVEL', 'warn'),
+  LOG_RETENTION_DAYS: int('LOG_RETENTION_DAYS', 1, 3650),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+    .optional(),
+  DISCORD_TOKEN: z.string().optional(),
+  DISCORD_API_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\/[^\s]+$/.test(v), {
+      message: 'DISCORD_API_URL must be an http(s) URL of a REST base, e.g. http://127.0.0.1:8080/api',
+    }),
+  DISCORD_APPLICATION_ID: snowflake('DISCORD_APPLICATION_ID'),
+  DISCORD_GUILD_ID: snowflake('DISCORD_GUILD_ID'),
+  BOT_OWNER_IDS: idList('BOT_OWNER_IDS'),
+  MIGRATIONS: z
+    .enum(['auto', 'check'], { message: 'MIGRATIONS must be auto (apply pending migrations at start) or check (refuse to start with pending ones)' })
+    .optional(),
+  SESSION_IDLE_MINUTES: num('SESSION_IDLE_MINUTES', 0.01, 60 * 24 * 365, false),
+  RECORD_CHANNELS: idList('RECORD_CHANNELS'),
+  IGNORE_CHANNELS: idList('IGNORE_CHANNELS'),
+  RECORD_CONTENT: bool('RECORD_CONTENT'),
+  PRESENCE_REFRESH_MINUTES: int('PRESENCE_REFRESH_MINUTES', 1, 24 * 60),
+  SQLITE_POLL_MS: int('SQLITE_POLL_MS', 10, 60_000),
+});
+
+export interface Config {
+  database: DatabaseConfig;
+  logLevel: LogLevel;
+  logDbLevel: LogLevel;
+  logRetentionDays: number;
+  logFormat: 'json' | 'pretty';
+  discord: {
+    token: string | undefined;
+    apiUrl: string | undefined;
+    applicationId: string | undefined;
+    guildId: string | undefined;
+  };
+  ownerIds: string[];
+  /** auto: apply pending migrations at start; check: refuse to start with pending migrations. */
+  migrations: 'auto' | 'check';
+  sessionIdleMinutes: number;
+  recordChannels: string[];
+  ignoreChannels: string[];
+  recordContent: boolean;
+  presenceRefreshMinutes: number;
+  sqlitePollMs: number;
+}
+
+/** Loads `.env` (when present) into process.env without overriding what is already set. */
+export function loadDotEnv(file = path.resolve(process.cwd(), '.env')): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(issue.message);
+  }
+  let database: DatabaseConfig | undefined;
+  const urlVar = env.DATABASE_URL?.trim() ? 'DATABASE_URL' : env.DB_URL?.trim() ? 'DB_URL' : undefined;
+  try {
+    database = parseDatabaseUrl(urlVar ? env[urlVar] : undefined, cwd);
+  } catch (e) {
+    problems.push(`${urlVar} ${(e as Error).message}`);
+  }
+  if (problems.length || !parsed.success || !database) throw new ConfigError(problems);
+  const v = parsed.data;
+  return {
+    database,
+    logLevel: v.LOG_LEVEL,
+    logDbLevel: v.LOG_DB_LEVEL,
+    logRetentionDays: v.LOG_RETENTION_DAYS ?? 30,
+    logFormat: v.LOG_FORMAT ?? 'json',
+    discord: {
+      token: v.DISCORD_TOKEN?.trim() || undefined,
+      apiUrl: v.DISCORD_API_URL?.replace(/\/+$/, '') || undefined,
+      applicationId: v.DISCORD_APPLICATION_ID,
+      guildId: v.DISCORD_GUILD_ID,
+    },
+    ownerIds: v.BOT_OWNER_IDS,
+    migrations: v.MIGRATIONS ?? (database.driver === 'sqlite' ? 'auto' : 'check'),
+    sessionIdleMinutes: v.SESSION_IDLE_MINUTES ?? 30,
+    recordChannels: v.RECORD_CHANNELS,
+    ignoreChannels: v.IGNORE_CHANNELS,
+    recordContent: v.RECORD_CONTENT ?? true,
+    presenceRefreshMinutes: v.PRESENCE_REFRESH_MINUTES ?? 10,
+    sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
+  };
+}
+
+/** A loggable description of the database that never includes a password. */
+export function describeDatabase(db: DatabaseConfig): string {
+  if (db.driver === 'sqlite') return `sqlite:${db.path}`;
+  return redactUrl(db.url);
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { BotStatus, botStatusProblems, type ActivityKind, type PresenceStatus } from '../../entities/BotStatus';
+import type { StoreContext } from '../database';
+import { NotFoundError, ValidationError } from '../errors';
+
+export interface NewBotStatus {
+  id?: string;
+  status?: PresenceStatus;
+  activityType?: ActivityKind;
+  activity?: string | null;
+  url?: string | null;
+  isActive?: boolean;
+}
+
+/** `bot_status`: the bot's presence rows. At most one row is active, enforced in one transaction. */
+export class BotStatusStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private get repo() {
+    return this.ctx.manager.getRepository(BotStatus);
+  }
+
+  /** The active row, or null (the bot then shows online with no activity). */
+  async getActiveBotStatus(): Promise<BotStatus | null> {
+    return this.repo.findOne({ where: { isActive: true }, order: { updatedAt: 'DESC' } });
+  }
+
+  async getBotStatus(id: string): Promise<BotStatus | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  async listBotStatuses(): Promise<BotStatus[]> {
+    return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Creates a row (id `bot-xxxxxx` unless given); with `isActive` it becomes the only active one. */
+  async createBotStatus(input: NewBotStatus): Promise<BotStatus> {
+    const now = new Date();
+    const row = this.repo.create({
+      id: input.id ?? `bot-${randomBytes(3).toString('hex')}`,
+      status: input.status ?? 'online',
+      activityType: input.activityType ?? 'playing',
+      activity: input.activity ?? null,
+      url: input.url ?? null,
+      isActive: input.isActive ?? false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    assertValid(row);
+    return this.ctx.write('insert bot_status', async (em) => {
+      if (row.isActive) await em.update(BotStatus, { isActive: true }, { isActive: false, updatedAt: now });
+      await em.insert(BotStatus, row);
+      return row;
+    });
+  }
+
+  /** Changes a row's activity text (and, optionally, its other fields). */
+  async updateBotActivity(input: { id: string; activity: string | null; activityType?: ActivityKind; status?: PresenceStatus; url?: string | null }): Promise<BotStatus> {
+    return this.ctx.write('update bot_status', async (em) => {
+      const row = await em.findOneBy(BotStatus, { id: input.id });
+      if (!row) throw new NotFoundError('bot_status', input.id);
+      row.activity = input.activity;
+      if (input.activityType !== undefined) row.activityType = input.activityType;
+      if (input.status !== undefined) row.status = input.status;
+      if (input.url !== undefined) row.url = input.url;
+      assertValid(row);
+      row.updatedAt = new Date();
+      await em.save(BotStatus, row);
+      return row;
+    });
+  }
+
+  /** Makes `id` the only active row, in one transaction. */
+  async activateBotStatus(id: string): Promise<BotStatus> {
+    return this.ctx.write('activate bot_status', async (em) => {
+      const row = await em.findOneBy(BotStatus, { id });
+      if (!row) throw new NotFoundError('bot_status', id);
+      const now = new Date();
+      await em.update(BotStatus, { isActive: true }, { isActive: false, updatedAt: now });
+      await em.update(BotStatus, { id }, { isActive: true, updatedAt: now });
+      return { ...row, isActive: true, updatedAt: now };
+    });
+  }
+
+  /** No active row: the bot shows online with no activity. Returns how many rows were deactivated. */
+  async clearActiveBotStatus(): Promise<number> {
+    return this.ctx.write('clear bot_status', async (em) => {
+      const res = await em.update(BotStatus, { isActive: true }, { isActive: false, updatedAt: new Date() });
+      return res.affected ?? 0;
+    });
+  }
+
+  async deleteBotStatus(id: string): Promise<void> {
+    await this.ctx.write('delete bot_status', async (em) => {
+      const res = await em.delete(BotStatus, { id });
+      if (!res.affected) throw new NotFoundError('bot_status', id);
+    });
+  }
+}
+
+function assertValid(row: BotStatus): void {
+  const problems = botStatusProblems(row);
+  if (problems.length) throw new ValidationError('bot_status', problems.join('; '));
+}

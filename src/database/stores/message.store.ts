@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import { Message, MESSAGE_ROLES, type MessageMetadata, type MessageRole } from '../../entities/Message';
+import type { StoreContext } from '../database';
+import { decodeContent, encodeContent } from '../content-codec';
+import { ValidationError } from '../errors';
+import { isUuid } from './ids';
+
+export interface NewMessage {
+  sessionId: string;
+  role: MessageRole;
+  content: string;
+  channelId: string;
+  guildId?: string | null;
+  discordMessageId?: string | null;
+  replyToId?: string | null;
+  metadata?: MessageMetadata | null;
+  createdAt?: Date;
+}
+
+/** A message as the stores hand it out: content decoded, byte-exact. */
+export type StoredMessage = Omit<Message, 'contentEscaped' | 'session'>;
+
+export function toRow(input: NewMessage): Message {
+  if (!(MESSAGE_ROLES as readonly string[]).includes(input.role)) throw new ValidationError('role', `must be one of ${MESSAGE_ROLES.join(', ')}`);
+  const { content, escaped } = encodeContent(input.content);
+  const row = new Message();
+  row.id = randomUUID();
+  row.sessionId = input.sessionId;
+  row.role = input.role;
+  row.content = content;
+  row.contentEscaped = escaped;
+  row.discordMessageId = input.discordMessageId ?? null;
+  row.channelId = input.channelId;
+  row.guildId = input.guildId ?? null;
+  row.replyToId = input.replyToId ?? null;
+  row.metadata = input.metadata ?? null;
+  row.createdAt = input.createdAt ?? new Date();
+  row.editedAt = null;
+  row.deletedAt = null;
+  return row;
+}
+
+export function fromRow(row: Message): StoredMessage {
+  const { contentEscaped, session: _session, ...rest } = row;
+  return { ...rest, content: decodeContent(row.content, contentEscaped) };
+}
+
+/** `messages`: what was said, per session, with Discord ids, edits and deletes. */
+export class MessageStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private get repo() {
+    return this.ctx.manager.getRepository(Message);
+  }
+
+  async createMessage(input: NewMessage): Promise<StoredMessage> {
+    const row = toRow(input);
+    await this.ctx.write('insert messages', (em) => em.insert(Message, row));
+    return fromRow(row);
+  }
+
+  /**
+   * Inserts many messages in the caller's transaction; a Discord message id already stored is
+   * skipped (idempotent replays). Returns how many rows were new.
+   */
+  static async insertIgnoringDuplicates(em: EntityManager, rows: Message[], chunk = 500): Promise<number> {
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
+      const res = await em.createQueryBuilder().insert().into(Message).values(part).orIgnore().updateEntity(false).execute();
+      inserted += countAffected(res.raw, part.length);
+    }
+    return inserted;
+  }
+
+  async getMessage(id: string): Promise<StoredMessage | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.repo.findOneBy({ id });
+    return row ? fromRow(row) : null;
+  }
+
+  async getByDiscordId(discordMessageId: string): Promise<StoredMessage | null> {
+    const row = await this.repo.findOneBy({ discordMessageId });
+    return row ? fromRow(row) : null;
+  }
+
+  async listBySession(sessionId: string, opts: { limit?: number; newestFirst?: boolean; includeDeleted?: boolean } = {}): Promise<StoredMessage[]> {
+    if (!isUuid(sessionId)) return [];
+    const rows = await this.repo.find({
+      where: { sessionId, ...(opts.includeDeleted ? {} : { deletedAt: IsNull() }) },
+      order: { createdAt: opts.newestFirst ? 'DESC' : 'ASC' },
+      take: opts.limit,
+    });
+    return rows.map(fromRow);
+  }
+
+  async listByChannel(channelId: string, opts: { since?: Date; until?: Date; limit?: number } = {}): Promise<StoredMessage[]> {
+    const qb = this.repo.createQueryBuilder('m').where('m.channel_id = :channelId', { channelId });
+    if (opts.since) qb.andWhere('m.created_at >= :since', { since: opts.since });
+    if (opts.until) qb.andWhere('m.created_at < :until', { until: opts.until });
+    qb.orderBy('m.created_at', 'ASC');
+    if (opts.limit) qb.take(opts.limit);
+    return (await qb.getMany()).map(fromRow);
+  }
+
+  /** Sets the new content and `edited_at` of a Discord message; false when it is not stored. */
+  async markEdited(discordMessageId: string, content: string, editedAt: Date): Promise<boolean> {
+    const { content: c, escaped } = encodeContent(content);
+    return this.ctx.write('update messages', async (em) => {
+      const res = await em.update(Message, { discordMessageId }, { content: c, contentEscaped: escaped, editedAt });
+      return (res.affected ?? 0) > 0;
+    });
+  }
+
+  /** Sets `deleted_at` on the given Discord messages; returns how many were stored. */
+  async markDeleted(discordMessageIds: string[], deletedAt: Date): Promise<number> {
+    if (!discordMessageIds.length) return 0;
+    return this.ctx.write('update messages', async (em) => {
+      const res = await em.update(Message, { discordMessageId: In(discordMessageIds), deletedAt: IsNull() }, { deletedAt });
+      return res.affected ?? 0;
+    });
+  }
+
+  async countMessages(where: { channelId?: string; sessionId?: string } = {}): Promise<number> {
+    return this.repo.countBy(where);
+  }
+}
+
+/** Rows inserted, from the raw result of an INSERT … ON CONFLICT DO NOTHING on either driver. */
+export function countAffected(raw: unknown, fallback: number): number {
+  if (Array.isArray(raw)) return raw.length || 0;
+  if (raw && typeof raw === 'object' && 'affectedRows' in raw) return Number((raw as { affectedRows: number }).affectedRows);
+  return fallback;
+}

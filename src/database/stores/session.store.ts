@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { IsNull, MoreThan } from 'typeorm';
+import { Session } from '../../entities/Session';
+import type { StoreContext } from '../database';
+import { NotFoundError } from '../errors';
+import { isUuid } from './ids';
+
+export interface NewSession {
+  userId: string;
+  channelId: string;
+  guildId?: string | null;
+  createdAt?: Date;
+}
+
+/** `sessions`: a user's conversation in one channel. */
+export class SessionStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private get repo() {
+    return this.ctx.manager.getRepository(Session);
+  }
+
+  async createSession(input: NewSession): Promise<Session> {
+    const at = input.createdAt ?? new Date();
+    const row = this.repo.create({ id: randomUUID(), userId: input.userId, channelId: input.channelId, guildId: input.guildId ?? null, createdAt: at, updatedAt: at, endedAt: null });
+    await this.ctx.write('insert sessions', (em) => em.insert(Session, row));
+    return row;
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    if (!isUuid(id)) return null;
+    return this.repo.findOneBy({ id });
+  }
+
+  /** The user's open session in the channel: not ended, last message younger than `idleMs`. */
+  async findOpenSession(input: { userId: string; channelId: string; idleMs: number; now?: Date }): Promise<Session | null> {
+    const since = new Date((input.now ?? new Date()).getTime() - input.idleMs);
+    return this.repo.findOne({
+      where: { userId: input.userId, channelId: input.channelId, endedAt: IsNull(), updatedAt: MoreThan(since) },
+      order: { updatedAt: 'DESC' },
+    });
+  }
+
+  async endSession(id: string, at = new Date()): Promise<Session> {
+    return this.ctx.write('end sessions', async (em) => {
+      const row = isUuid(id) ? await em.findOneBy(Session, { id }) : null;
+      if (!row) throw new NotFoundError('session', id);
+      if (!row.endedAt) {
+        row.endedAt = at;
+        await em.update(Session, { id }, { endedAt: at });
+      }
+      return row;
+    });
+  }
+
+  /** Ends every open session of the user in the channel; returns how many. */
+  async endOpenSessions(userId: string, channelId: string, at = new Date()): Promise<number> {
+    return this.ctx.write('end sessions', async (em) => {
+      const res = await em.update(Session, { userId, channelId, endedAt: IsNull() }, { endedAt: at });
+      return res.affected ?? 0;
+    });
+  }
+
+  async listSessionsForUser(userId: string): Promise<Session[]> {
+    if (!isUuid(userId)) return [];
+    return this.repo.find({ where: { userId }, order: { createdAt: 'ASC' } });
+  }
+}

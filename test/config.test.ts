@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeDatabase, loadConfig } from '../src/config';
+
+const cwd = '/srv/chronicle';
+
+describe('config', () => {
+  it('defaults to the SQLite file data/chronicle.sqlite', () => {
+    const c = loadConfig({}, cwd);
+    expect(c.database).toEqual({ driver: 'sqlite', path: path.join(cwd, 'data', 'chronicle.sqlite') });
+    expect(c).toMatchObject({ logLevel: 'info', logDbLevel: 'warn', migrations: 'auto', sessionIdleMinutes: 30, recordContent: true, logRetentionDays: 30 });
+  });
+
+  it('picks the driver from DATABASE_URL or DB_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:tmp/x.sqlite' }, cwd).database).toEqual({ driver: 'sqlite', path: path.join(cwd, 'tmp/x.sqlite') });
+    expect(loadConfig({ DB_URL: '/var/lib/bot.db' }, cwd).database).toEqual({ driver: 'sqlite', path: '/var/lib/bot.db' });
+    const pg = loadConfig({ DATABASE_URL: 'postgres://bot:s3cret@db:5432/chronicle' }, cwd);
+    expect(pg.database).toEqual({ driver: 'postgres', url: 'postgres://bot:s3cret@db:5432/chronicle' });
+    expect(pg.migrations).toBe('check');
+    expect(describeDatabase(pg.database)).toBe('postgres://bot:***@db:5432/chronicle');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/x', MIGRATIONS: 'auto' }, cwd).migrations).toBe('auto');
+  });
+
+  it('reports every problem on its own line, naming the variable and the fix, without echoing secrets', () => {
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://root:hunter2@x/db', LOG_LEVEL: 'loud', SESSION_IDLE_MINUTES: '-5', RECORD_CHANNELS: '123,abc', MIGRATIONS: 'sometimes', DISCORD_TOKEN: 'tok' }, cwd);
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toHaveLength(5);
+    expect(err!.message).toMatch(/DATABASE_URL is neither a postgres:\/\/ URL nor a SQLite file/);
+    expect(err!.message).toMatch(/LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent \(got "loud"\)/);
+    expect(err!.message).toMatch(/SESSION_IDLE_MINUTES must be a number from 0.01/);
+    expect(err!.message).toMatch(/RECORD_CHANNELS must be a comma-separated list of Discord ids.*not ids: 123, abc/);
+    expect(err!.message).toMatch(/MIGRATIONS must be auto/);
+    expect(err!.message).not.toMatch(/hunter2/);
+  });
+
+  it('parses lists, booleans and the Discord settings', () => {
+    const c = loadConfig({ RECORD_CHANNELS: '123456789012345678, 223456789012345678', RECORD_CONTENT: 'false', DISCORD_API_URL: 'http://127.0.0.1:9/api/', BOT_OWNER_IDS: '323456789012345678', SESSION_IDLE_MINUTES: '0.5' }, cwd);
+    expect(c.recordChannels).toEqual(['123456789012345678', '223456789012345678']);
+    expect(c.recordContent).toBe(false);
+    expect(c.discord.apiUrl).toBe('http://127.0.0.1:9/api');
+    expect(c.ownerIds).toEqual(['323456789012345678']);
+    expect(c.sessionIdleMinutes).toBe(0.5);
+  });
+});

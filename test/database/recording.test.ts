@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/database/database';
+import { RecordingStore, type RecordedCreate } from '../../src/database/stores/recording.store';
+import { DRIVERS, openTestDatabase } from '../helpers/databases';
+
+const ada = { id: '110000000000000001', username: 'ada', displayName: 'Ada' };
+const bob = { id: '110000000000000002', username: 'bob', displayName: null };
+const botUser = { id: '110000000000000099', username: 'chronicle', displayName: null };
+const C1 = '210000000000000001';
+const C2 = '210000000000000002';
+const G = '310000000000000001';
+const T0 = Date.parse('2026-03-01T12:00:00Z');
+
+let seq = 0;
+function msg(author: typeof ada, channelId: string, atMin: number, extra: Partial<RecordedCreate> = {}): RecordedCreate {
+  seq++;
+  return { kind: 'create', discordMessageId: `5100000000000${String(seq).padStart(5, '0')}`, channelId, guildId: G, author, role: 'user', content: `m${seq}`, createdAt: new Date(T0 + atMin * 60_000), ...extra };
+}
+
+describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
+  let db: Database & { dispose(): Promise<void> };
+  let rec: RecordingStore;
+  const idleMs = 30 * 60_000;
+
+  beforeAll(async () => {
+    if (skip) return;
+    db = await openTestDatabase(driver, 'recording');
+    rec = new RecordingStore(db, { idleMs });
+  });
+  afterAll(async () => db?.dispose());
+
+  it.skipIf(skip)('puts messages into per-user, per-channel sessions with an idle timeout', async () => {
+    const batch = [msg(ada, C1, 0), msg(ada, C1, 5), msg(bob, C1, 6), msg(ada, C2, 7), msg(ada, C1, 40)];
+    const r = await rec.writeBatch(batch);
+    expect(r).toMatchObject({ inserted: 5, duplicates: 0, usersCreated: 2, sessionsCreated: 4 });
+    const adaRow = await db.users.getUserByChannel({ channel: 'discord', channelUserId: ada.id });
+    expect(adaRow).toMatchObject({ username: 'ada', displayName: 'Ada' });
+    const sessions = await db.sessions.listSessionsForUser(adaRow!.id);
+    expect(sessions.map((s) => [s.channelId, (s.updatedAt.getTime() - T0) / 60_000])).toEqual(
+      expect.arrayContaining([[C1, 5], [C2, 7], [C1, 40]]),
+    );
+    const first = sessions.find((s) => s.channelId === C1 && s.createdAt.getTime() === T0)!;
+    expect((await db.messages.listBySession(first.id)).map((m) => m.content)).toEqual([batch[0].content, batch[1].content]);
+  });
+
+  it.skipIf(skip)('is idempotent: the same Discord message twice is one row', async () => {
+    const m = msg(bob, C1, 41);
+    expect((await rec.writeBatch([m, { ...m }])).inserted).toBe(1);
+    const again = await rec.writeBatch([{ ...m }]);
+    expect(again).toMatchObject({ inserted: 0, duplicates: 1 });
+    expect(await db.messages.countMessages({ channelId: C1 })).toBe(5);
+  });
+
+  it.skipIf(skip)('continues sessions from the database after a restart (cold caches)', async () => {
+    const fresh = new RecordingStore(db, { idleMs });
+    const r = await fresh.writeBatch([msg(ada, C1, 45), msg(bob, C1, 80)]);
+    expect(r.sessionsCreated).toBe(1); // ada's 40-min session continues; bob idled out (41 → 80)
+    expect(r.usersCreated).toBe(0);
+  });
+
+  it.skipIf(skip)('keeps username and display name current', async () => {
+    await rec.writeBatch([msg({ ...ada, username: 'ada_l', displayName: 'Ada Lovelace' }, C1, 46)]);
+    expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: ada.id })).toMatchObject({ username: 'ada_l', displayName: 'Ada Lovelace' });
+  });
+
+  it.skipIf(skip)("puts the bot's replies into the replied-to user's session", async () => {
+    const q = msg(bob, C2, 100);
+    const reply = msg(botUser, C2, 100.1, { role: 'assistant', replyToId: q.discordMessageId });
+    const own = msg(botUser, C2, 101, { role: 'assistant' });
+    await rec.writeBatch([q]);
+    await rec.writeBatch([reply, own]);
+    const bobRow = await db.users.getUserByChannel({ channel: 'discord', channelUserId: bob.id });
+    const s = (await db.sessions.listSessionsForUser(bobRow!.id)).find((x) => x.channelId === C2)!;
+    expect((await db.messages.listBySession(s.id)).map((m) => [m.role, m.content])).toEqual([['user', q.content], ['assistant', reply.content]]);
+    const botRow = await db.users.getUserByChannel({ channel: 'discord', channelUserId: botUser.id });
+    const botSession = (await db.sessions.listSessionsForUser(botRow!.id))[0];
+    expect((await db.messages.listBySession(botSession.id)).map((m) => m.content)).toEqual([own.content]);
+  });
+
+  it.skipIf(skip)('applies edits and deletes, and creates a never-seen message from an edit', async () => {
+    const a = msg(ada, C2, 110);
+    const b = msg(ada, C2, 111);
+    const c = msg(ada, C2, 112);
+    await rec.writeBatch([a, b, c]);
+    const unseen = msg(bob, C2, 113, { content: 'old' });
+    const r = await rec.writeBatch([
+      { kind: 'edit', discordMessageId: a.discordMessageId, content: 'a, edited \u0000', editedAt: new Date(T0 + 120 * 60_000) },
+      { kind: 'delete', discordMessageIds: [b.discordMessageId], deletedAt: new Date() },
+      { kind: 'delete', discordMessageIds: [c.discordMessageId, '519999999999999999'], deletedAt: new Date() },
+      { kind: 'edit', discordMessageId: unseen.discordMessageId, content: 'new', editedAt: new Date(T0 + 121 * 60_000), full: unseen },
+      { kind: 'edit', discordMessageId: '519999999999999998', content: 'nothing to edit', editedAt: new Date() },
+    ]);
+    expect(r).toMatchObject({ edited: 2, deleted: 2, inserted: 1 });
+    expect(await db.messages.getByDiscordId(a.discordMessageId)).toMatchObject({ content: 'a, edited \u0000' });
+    expect((await db.messages.getByDiscordId(b.discordMessageId))?.deletedAt).toBeInstanceOf(Date);
+    expect(await db.messages.getByDiscordId(unseen.discordMessageId)).toMatchObject({ content: 'new' });
+    expect((await db.messages.getByDiscordId(unseen.discordMessageId))?.editedAt).toBeInstanceOf(Date);
+  });
+
+  it.skipIf(skip)('writes a large batch with many users and channels in one go', async () => {
+    const users = Array.from({ length: 300 }, (_, i) => ({ id: `12000000000000${String(i).padStart(4, '0')}`, username: `u${i}`, displayName: null }));
+    const batch = Array.from({ length: 2500 }, (_, i) => msg(users[i % users.length], `22000000000000${String(i % 40).padStart(4, '0')}`, 200 + i / 1000));
+    const r = await rec.writeBatch(batch);
+    expect(r).toMatchObject({ inserted: 2500, usersCreated: 300 });
+    expect(r.sessionsCreated).toBe(new Set(batch.map((m) => `${m.author.id}:${m.channelId}`)).size);
+    expect(await db.messages.countMessages()).toBeGreaterThanOrEqual(2500);
+  });
+});
