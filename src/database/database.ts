@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { EventEmitter } from 'node:events';
 import type { EntityManager, Logger as TypeOrmLogger } from 'typeorm';
 import { describeDatabase, type DatabaseConfig } from '../config';
 import { ChronicleDataSource, createDataSource, type Driver } from './data-source';
@@ -29,6 +30,8 @@ export interface StoreContext {
   readonly manager: EntityManager;
   readonly logger: DatabaseLogger;
   write<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T>;
+  /** Stores report their committed changes to watched tables here. */
+  readonly changes: EventEmitter<{ change: ['bot_status' | 'schedules'] }>;
 }
 
 /**
@@ -49,6 +52,7 @@ export class Database implements StoreContext {
   readonly skills: SkillStore;
   readonly schedules: ScheduleStore;
   readonly logs: LogStore;
+  readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
 
   private constructor(

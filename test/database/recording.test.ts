@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database/database';
-import { RecordingStore, type RecordedCreate } from '../../src/database/stores/recording.store';
+import { RecordingStore, type RecordedAuthor, type RecordedCreate } from '../../src/database/stores/recording.store';
 import { DRIVERS, openTestDatabase } from '../helpers/databases';
 
-const ada = { id: '110000000000000001', username: 'ada', displayName: 'Ada' };
+const ada: RecordedAuthor = { id: '110000000000000001', username: 'ada', displayName: 'Ada' };
 const bob = { id: '110000000000000002', username: 'bob', displayName: null };
 const botUser = { id: '110000000000000099', username: 'chronicle', displayName: null };
 const C1 = '210000000000000001';
@@ -12,7 +12,7 @@ const G = '310000000000000001';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 
 let seq = 0;
-function msg(author: typeof ada, channelId: string, atMin: number, extra: Partial<RecordedCreate> = {}): RecordedCreate {
+function msg(author: RecordedAuthor, channelId: string, atMin: number, extra: Partial<RecordedCreate> = {}): RecordedCreate {
   seq++;
   return { kind: 'create', discordMessageId: `5100000000000${String(seq).padStart(5, '0')}`, channelId, guildId: G, author, role: 'user', content: `m${seq}`, createdAt: new Date(T0 + atMin * 60_000), ...extra };
 }

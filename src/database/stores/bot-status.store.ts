@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { BotStatus, botStatusProblems, type ActivityKind, type PresenceStatus } from '../../entities/BotStatus';
 import type { StoreContext } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
@@ -18,6 +19,13 @@ export class BotStatusStore {
 
   private get repo() {
     return this.ctx.manager.getRepository(BotStatus);
+  }
+
+  /** Runs a write and, once committed, tells the change feed (presence follows). */
+  private async changed<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    const out = await this.ctx.write(what, fn);
+    this.ctx.changes.emit('change', 'bot_status');
+    return out;
   }
 
   /** The active row, or null (the bot then shows online with no activity). */
@@ -47,7 +55,7 @@ export class BotStatusStore {
       updatedAt: now,
     });
     assertValid(row);
-    return this.ctx.write('insert bot_status', async (em) => {
+    return this.changed('insert bot_status', async (em) => {
       if (row.isActive) await em.update(BotStatus, { isActive: true }, { isActive: false, updatedAt: now });
       await em.insert(BotStatus, row);
       return row;
@@ -56,7 +64,7 @@ export class BotStatusStore {
 
   /** Changes a row's activity text (and, optionally, its other fields). */
   async updateBotActivity(input: { id: string; activity: string | null; activityType?: ActivityKind; status?: PresenceStatus; url?: string | null }): Promise<BotStatus> {
-    return this.ctx.write('update bot_status', async (em) => {
+    return this.changed('update bot_status', async (em) => {
       const row = await em.findOneBy(BotStatus, { id: input.id });
       if (!row) throw new NotFoundError('bot_status', input.id);
       row.activity = input.activity;
@@ -72,7 +80,7 @@ export class BotStatusStore {
 
   /** Makes `id` the only active row, in one transaction. */
   async activateBotStatus(id: string): Promise<BotStatus> {
-    return this.ctx.write('activate bot_status', async (em) => {
+    return this.changed('activate bot_status', async (em) => {
       const row = await em.findOneBy(BotStatus, { id });
       if (!row) throw new NotFoundError('bot_status', id);
       const now = new Date();
@@ -84,14 +92,14 @@ export class BotStatusStore {
 
   /** No active row: the bot shows online with no activity. Returns how many rows were deactivated. */
   async clearActiveBotStatus(): Promise<number> {
-    return this.ctx.write('clear bot_status', async (em) => {
+    return this.changed('clear bot_status', async (em) => {
       const res = await em.update(BotStatus, { isActive: true }, { isActive: false, updatedAt: new Date() });
       return res.affected ?? 0;
     });
   }
 
   async deleteBotStatus(id: string): Promise<void> {
-    await this.ctx.write('delete bot_status', async (em) => {
+    await this.changed('delete bot_status', async (em) => {
       const res = await em.delete(BotStatus, { id });
       if (!res.affected) throw new NotFoundError('bot_status', id);
     });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { Schedule } from '../../entities/Schedule';
 import type { StoreContext } from '../database';
 import { NotFoundError } from '../errors';
@@ -26,6 +27,13 @@ export class ScheduleStore {
     return this.ctx.manager.getRepository(Schedule);
   }
 
+  /** Runs a write and, once committed, tells the change feed (the scheduler reloads). */
+  private async changed<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    const out = await this.ctx.write(what, fn);
+    this.ctx.changes.emit('change', 'schedules');
+    return out;
+  }
+
   async createSchedule(input: NewSchedule): Promise<Schedule> {
     const now = new Date();
     const row = this.repo.create({
@@ -43,7 +51,7 @@ export class ScheduleStore {
       createdAt: now,
       updatedAt: now,
     });
-    await this.ctx.write('insert schedules', (em) => em.insert(Schedule, row));
+    await this.changed('insert schedules', (em) => em.insert(Schedule, row));
     return row;
   }
 
@@ -57,7 +65,7 @@ export class ScheduleStore {
   }
 
   async updateSchedule(id: string, changes: ScheduleChanges): Promise<Schedule> {
-    return this.ctx.write('update schedules', async (em) => {
+    return this.changed('update schedules', async (em) => {
       const row = isUuid(id) ? await em.findOneBy(Schedule, { id }) : null;
       if (!row) throw new NotFoundError('schedule', id);
       Object.assign(row, changes, { updatedAt: new Date() });
@@ -67,7 +75,7 @@ export class ScheduleStore {
   }
 
   async deleteSchedule(id: string): Promise<void> {
-    await this.ctx.write('delete schedules', async (em) => {
+    await this.changed('delete schedules', async (em) => {
       const res = isUuid(id) ? await em.delete(Schedule, { id }) : { affected: 0 };
       if (!res.affected) throw new NotFoundError('schedule', id);
     });
