@@ -13,6 +13,8 @@ export interface NewBotStatus {
   isActive?: boolean;
 }
 
+const BOT_STATUS_LOCK_KEY = 727_001_043;
+
 /** `bot_status`: the bot's presence rows. At most one row is active, enforced in one transaction. */
 export class BotStatusStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -23,7 +25,13 @@ export class BotStatusStore {
 
   /** Runs a write and, once committed, tells the change feed (presence follows). */
   private async changed<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    const out = await this.ctx.write(what, fn);
+    const out = await this.ctx.write(what, async (em) => {
+      // Serialise writers of bot_status: under READ COMMITTED two concurrent activations could
+      // otherwise each clear the old row and both leave theirs active. (SQLite writers are
+      // already serialised.)
+      if (this.ctx.driver === 'postgres') await em.query('SELECT pg_advisory_xact_lock($1)', [BOT_STATUS_LOCK_KEY]);
+      return fn(em);
+    });
     this.ctx.changes.emit('change', 'bot_status');
     return out;
   }
