@@ -1,0 +1,81 @@
+/** World mutations that Discord announces over the gateway (messages, channels, members). */
+import type { Gateway, Session } from './gateway';
+import { Intents, memberPayload } from './payloads';
+import type { State } from './state';
+import type { EmuChannel, EmuMessage } from './types';
+
+export const MessageFlags = {
+  SUPPRESS_EMBEDS: 1 << 2,
+  EPHEMERAL: 1 << 6,
+  LOADING: 1 << 7,
+  SUPPRESS_NOTIFICATIONS: 1 << 12,
+  IS_COMPONENTS_V2: 1 << 15,
+} as const;
+
+export class Actions {
+  constructor(
+    private readonly state: State,
+    private readonly gateway: Gateway,
+  ) {}
+
+  private messageIntent(channelId: string): number {
+    return this.state.channels.get(channelId)?.guild_id ? Intents.GUILD_MESSAGES : Intents.DIRECT_MESSAGES;
+  }
+
+  /** Without MESSAGE_CONTENT, Discord blanks content/embeds/attachments/components except in DMs, the bot's own messages and mentions of the bot. */
+  private contentFilter = (session: Session, d: EmuMessage): EmuMessage => {
+    if (session.has(Intents.MESSAGE_CONTENT) || !d.guild_id) return d;
+    const bot = this.state.botUser.id;
+    if (d.author.id === bot || d.mentions.some((u) => (u as { id: string }).id === bot)) return d;
+    const { poll: _poll, ...rest } = d;
+    return { ...rest, content: '', embeds: [], attachments: [], components: [] };
+  };
+
+  /** Stores a message and dispatches MESSAGE_CREATE (ephemeral messages are stored aside and not dispatched, as on Discord). */
+  postMessage(m: EmuMessage): EmuMessage {
+    if (m.flags & MessageFlags.EPHEMERAL) {
+      this.state.ephemeral.set(m.id, m);
+      return m;
+    }
+    this.state.insertMessage(m);
+    const d = this.state.dispatchForm(m);
+    this.gateway.dispatch('MESSAGE_CREATE', d, { need: this.messageIntent(m.channel_id), transform: this.contentFilter });
+    return d;
+  }
+
+  /** Dispatches MESSAGE_UPDATE with the full message. */
+  messageUpdated(m: EmuMessage): EmuMessage {
+    const d = this.state.dispatchForm(m);
+    if (m.flags & MessageFlags.EPHEMERAL) return d;
+    this.gateway.dispatch('MESSAGE_UPDATE', d, { need: this.messageIntent(m.channel_id), transform: this.contentFilter });
+    return d;
+  }
+
+  deleteMessage(channelId: string, id: string): boolean {
+    const m = this.state.findMessage(channelId, id);
+    if (!m) return false;
+    const ephemeral = Boolean(m.flags & MessageFlags.EPHEMERAL);
+    this.state.removeMessage(channelId, id);
+    if (ephemeral) return true;
+    const guildId = this.state.channels.get(channelId)?.guild_id;
+    this.gateway.dispatch('MESSAGE_DELETE', { id, channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}) }, { need: this.messageIntent(channelId) });
+    return true;
+  }
+
+  bulkDelete(channelId: string, ids: string[]): void {
+    for (const id of ids) this.state.removeMessage(channelId, id);
+    const guildId = this.state.channels.get(channelId)?.guild_id;
+    this.gateway.dispatch('MESSAGE_DELETE_BULK', { ids, channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}) }, { need: Intents.GUILD_MESSAGES });
+  }
+
+  channelCreated(c: EmuChannel): void {
+    if (c.type === 11) this.gateway.dispatch('THREAD_CREATE', { ...c, newly_created: true }, { need: Intents.GUILDS });
+    else this.gateway.dispatch('CHANNEL_CREATE', c, { need: Intents.GUILDS });
+  }
+
+  memberAdded(guildId: string, userId: string): void {
+    const m = this.state.guild(guildId).members.get(userId);
+    if (!m) return;
+    this.gateway.dispatch('GUILD_MEMBER_ADD', { ...memberPayload(m, this.state.users.get(userId)), guild_id: guildId }, { need: Intents.GUILD_MEMBERS });
+  }
+}

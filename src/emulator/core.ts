@@ -1,0 +1,61 @@
+/** Shared internals of one emulator instance (what REST routes and the gateway operate on). */
+import { Actions } from './actions';
+import { Gateway } from './gateway';
+import { Interactions } from './interactions';
+import { ALL_INTENTS, DEFAULT_BOT_PERMISSIONS, makeUser } from './payloads';
+import { RateLimiter } from './ratelimit';
+import { snowflake } from './snowflake';
+import { State } from './state';
+import type { EmulatorOptions, RequestRecord, Violation } from './types';
+import type { SpecModule } from './validation';
+
+export class Core {
+  readonly token: string;
+  readonly applicationId: string;
+  readonly state: State;
+  readonly gateway: Gateway;
+  readonly actions: Actions;
+  readonly interactions: Interactions;
+  readonly limiter: RateLimiter;
+  readonly requests: RequestRecord[] = [];
+  readonly violations: Violation[] = [];
+  readonly interactionResponseMs: number;
+  port = 0;
+
+  constructor(
+    readonly spec: SpecModule,
+    readonly options: EmulatorOptions,
+  ) {
+    this.token = options.token ?? `${Buffer.from(snowflake()).toString('base64url')}.emulator.${Math.random().toString(36).slice(2)}`;
+    this.applicationId = options.applicationId ?? snowflake();
+    const bot = makeUser({ id: this.applicationId, username: options.botUsername ?? 'Chronicle', bot: true, globalName: null });
+    this.state = new State(bot, this.applicationId, options.botPermissions ?? DEFAULT_BOT_PERMISSIONS);
+    this.gateway = new Gateway({
+      state: this.state,
+      token: this.token,
+      allowedIntents: options.allowedIntents ?? ALL_INTENTS,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41250,
+      replayLogSize: options.replayLogSize ?? 10000,
+      wsUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
+      log: (l) => this.log(l),
+      violation: (v) => this.violation(v),
+    });
+    this.actions = new Actions(this.state, this.gateway);
+    this.interactions = new Interactions(this);
+    this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
+    this.interactionResponseMs = options.interactionResponseMs ?? 3000;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  log(line: string): void {
+    this.options.logger?.(line);
+  }
+
+  violation(v: Violation): void {
+    this.violations.push(v);
+    this.log(`violation ${v.kind} ${v.method} ${v.path}: ${typeof v.detail === 'string' ? v.detail : JSON.stringify(v.detail)}`);
+  }
+}

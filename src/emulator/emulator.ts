@@ -1,0 +1,257 @@
+/** The handle tests, the sandbox and the benchmarks use. */
+import { Core } from './core';
+import { flood, type FloodOptions, type FloodResult } from './flood';
+import { HttpServer } from './server';
+import { discordTimestamp, snowflake } from './snowflake';
+import { attachmentObject } from './state';
+import type {
+  CommandOptionInput,
+  EmuChannel,
+  EmuGuild,
+  EmuMessage,
+  EmuUser,
+  EmulatorOptions,
+  InteractionContext,
+  InteractionResult,
+  PresenceRecord,
+  RequestRecord,
+  StoredAttachment,
+  Violation,
+} from './types';
+import { loadSpec } from './validation';
+
+export class DiscordEmulator {
+  private constructor(
+    private readonly core: Core,
+    private readonly http: HttpServer,
+    readonly port: number,
+  ) {}
+
+  static async start(opts: EmulatorOptions = {}): Promise<DiscordEmulator> {
+    const spec = await loadSpec();
+    const core = new Core(spec, opts);
+    const http = new HttpServer(core);
+    const port = await http.listen(opts.port ?? 0);
+    core.port = port;
+    core.log(`emulator listening on http://127.0.0.1:${port} (gateway ws://127.0.0.1:${port}/gateway)`);
+    return new DiscordEmulator(core, http, port);
+  }
+
+  /** 'http://127.0.0.1:PORT/api' — discord.js `rest: { api }`. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.port}/gateway`;
+  }
+  get token(): string {
+    return this.core.token;
+  }
+  get applicationId(): string {
+    return this.core.applicationId;
+  }
+  get botUser(): EmuUser {
+    return this.core.state.botUser;
+  }
+
+  // ---- world ----
+
+  createGuild(o: { name: string; id?: string; ownerId?: string }): EmuGuild {
+    const g = this.core.state.createGuild(o);
+    // Discord sends GUILD_CREATE when the bot joins a guild while connected.
+    this.core.gateway.dispatch('GUILD_CREATE', null, {
+      need: 1,
+      transform: (session) => this.core.gateway.guildCreate(g, session),
+    });
+    return g;
+  }
+
+  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread'; parentId?: string }): EmuChannel {
+    const c = this.core.state.createChannel(o);
+    this.core.actions.channelCreated(c);
+    return c;
+  }
+
+  /** A DM channel between the bot and the user (no CHANNEL_CREATE, as on Discord). */
+  createDmChannel(userId: string): EmuChannel {
+    return this.core.state.createDmChannel(userId);
+  }
+
+  createUser(o: { username: string; globalName?: string | null; id?: string; bot?: boolean }): EmuUser {
+    return this.core.state.createUser(o);
+  }
+
+  addMember(guildId: string, userId: string, o: { nick?: string; permissions?: bigint; admin?: boolean } = {}): void {
+    this.core.state.addMember(guildId, userId, o);
+    this.core.actions.memberAdded(guildId, userId);
+  }
+
+  /** A user sends a message; dispatches MESSAGE_CREATE and returns the dispatched payload. */
+  sendMessage(o: {
+    channelId: string;
+    authorId: string;
+    content: string;
+    attachments?: { filename: string; size: number; contentType?: string; url?: string }[];
+    embeds?: object[];
+    replyTo?: string;
+    type?: number;
+    id?: string;
+    timestamp?: Date;
+  }): EmuMessage {
+    const { state } = this.core;
+    state.channel(o.channelId);
+    const m = state.buildMessage({
+      id: o.id,
+      channelId: o.channelId,
+      author: state.user(o.authorId),
+      content: o.content,
+      type: o.type,
+      timestamp: o.timestamp,
+      embeds: o.embeds?.map((e) => ({ type: 'rich', ...e })),
+      attachments: o.attachments?.map((a) => attachmentObject(this.core.baseUrl, o.channelId, a)),
+      replyTo: o.replyTo,
+    });
+    return this.core.actions.postMessage(m);
+  }
+
+  editMessage(channelId: string, messageId: string, content: string): EmuMessage {
+    const m = this.core.state.findMessage(channelId, messageId);
+    if (!m) throw new Error(`emulator: unknown message ${messageId} in ${channelId}`);
+    m.content = content;
+    m.edited_timestamp = discordTimestamp();
+    return this.core.actions.messageUpdated(m);
+  }
+
+  deleteMessage(channelId: string, messageId: string): void {
+    if (!this.core.actions.deleteMessage(channelId, messageId)) {
+      // Unknown (e.g. never stored) messages are still announced, like Discord does for uncached ones.
+      const guildId = this.core.state.channels.get(channelId)?.guild_id;
+      this.core.gateway.dispatch('MESSAGE_DELETE', { id: messageId, channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}) });
+    }
+  }
+
+  bulkDeleteMessages(channelId: string, ids: string[]): void {
+    this.core.actions.bulkDelete(channelId, ids);
+  }
+
+  // ---- interactions ----
+
+  async runCommand(name: string, options: Record<string, string | number | boolean> | CommandOptionInput[], ctx: InteractionContext): Promise<InteractionResult> {
+    return this.core.interactions.runCommand(name, options, ctx);
+  }
+
+  async autocomplete(name: string, focused: { name: string; value: string }, ctx: InteractionContext & { options?: Record<string, string | number | boolean> }): Promise<{ name: string; value: string | number }[]> {
+    const r = await this.core.interactions.autocomplete(name, focused, ctx);
+    if (r.type !== 8) throw new Error(`emulator: autocomplete answered with callback type ${r.type} instead of 8`);
+    return r.choices ?? [];
+  }
+
+  /** Clicks a button (or picks select values) on a message: resolves like runCommand (7 update, 4 reply, 5/6 deferral + edit). */
+  async clickButton(o: { messageId?: string; interaction?: InteractionResult; customId: string; userId: string; channelId: string; values?: string[]; timeoutMs?: number }): Promise<InteractionResult> {
+    const id = o.messageId ?? o.interaction?.messageId;
+    if (!id) throw new Error('emulator: clickButton needs messageId or an interaction result with a messageId');
+    const message = this.core.state.findMessage(o.channelId, id);
+    if (!message) throw new Error(`emulator: unknown message ${id} in channel ${o.channelId}`);
+    return this.core.interactions.component({ message, customId: o.customId, userId: o.userId, channelId: o.channelId, values: o.values, timeoutMs: o.timeoutMs });
+  }
+
+  /** Waits until an interaction has at least `count` follow-ups. */
+  waitForFollowups(result: InteractionResult, count = 1, timeoutMs = 5000): Promise<InteractionResult[]> {
+    return this.core.interactions.waitForFollowups(result, count, timeoutMs);
+  }
+
+  // ---- presence ----
+
+  presence(): PresenceRecord | null {
+    const p = this.core.gateway.presences;
+    return p.length ? p[p.length - 1] : null;
+  }
+  presences(): PresenceRecord[] {
+    return [...this.core.gateway.presences];
+  }
+  waitForPresence(pred: (p: PresenceRecord) => boolean, timeoutMs = 5000): Promise<PresenceRecord> {
+    return this.core.gateway.waitForPresence(pred, timeoutMs);
+  }
+
+  // ---- gateway control ----
+
+  /** Events produced while disconnected are buffered in the session's replay log and replayed on RESUME. */
+  disconnect(o: { resumable: boolean; closeCode?: number }): void {
+    this.core.gateway.disconnect(o);
+  }
+  /** op 7 RECONNECT. */
+  requestReconnect(): void {
+    this.core.gateway.requestReconnect();
+  }
+  /** op 9 INVALID_SESSION on the live socket. */
+  invalidateSession(resumable = false): void {
+    this.core.gateway.invalidateSessions(resumable);
+  }
+  identifyCount(): number {
+    return this.core.gateway.identifies;
+  }
+  resumeCount(): number {
+    return this.core.gateway.resumes;
+  }
+  connected(): boolean {
+    return this.core.gateway.connected();
+  }
+  waitForReady(timeoutMs = 10000): Promise<void> {
+    return this.core.gateway.waitForReady(timeoutMs);
+  }
+
+  /** Bulk MESSAGE_CREATE frames for benchmarks; they are not stored (see flood.ts). */
+  flood(o: FloodOptions): Promise<FloodResult> {
+    const session = this.core.gateway.activeSession();
+    if (!session) return Promise.reject(new Error('emulator: flood needs a connected bot session'));
+    return flood(this.core.state, session, o);
+  }
+
+  // ---- inspection ----
+
+  requests(): RequestRecord[] {
+    return [...this.core.requests];
+  }
+  violations(): Violation[] {
+    return [...this.core.violations];
+  }
+  clearViolations(): void {
+    this.core.violations.length = 0;
+  }
+  channelMessages(channelId: string): EmuMessage[] {
+    return [...(this.core.state.messages.get(channelId)?.list ?? [])];
+  }
+  /** Any stored message (incl. ephemeral interaction replies). */
+  message(channelId: string, messageId: string): EmuMessage | undefined {
+    return this.core.state.findMessage(channelId, messageId);
+  }
+  attachments(): StoredAttachment[] {
+    return [...this.core.state.attachmentData.values()];
+  }
+  registeredCommands(guildId?: string): object[] {
+    return guildId ? [...(this.core.state.guildCommands.get(guildId) ?? [])] : [...this.core.state.globalCommands];
+  }
+  guild(id: string): EmuGuild | undefined {
+    return this.core.state.guilds.get(id);
+  }
+  channel(id: string): EmuChannel | undefined {
+    return this.core.state.channels.get(id);
+  }
+  user(id: string): EmuUser | undefined {
+    return this.core.state.users.get(id);
+  }
+  /** Changes rate limiting at runtime (e.g. small buckets for one test). */
+  setRateLimit(rl: { perRoute: number; windowMs: number } | false): void {
+    this.core.limiter.config = rl;
+    this.core.limiter.reset();
+  }
+  newSnowflake(at?: Date | number): string {
+    return snowflake(at);
+  }
+
+  async stop(): Promise<void> {
+    this.core.interactions.close();
+    this.core.gateway.close();
+    await this.http.close();
+  }
+}
