@@ -148,6 +148,9 @@ const EnvSchema = z.object({
   RECORD_CONTENT: bool('RECORD_CONTENT'),
   PRESENCE_REFRESH_MINUTES: int('PRESENCE_REFRESH_MINUTES', 1, 24 * 60),
   SQLITE_POLL_MS: int('SQLITE_POLL_MS', 10, 60_000),
+  RECORDER_BATCH_SIZE: int('RECORDER_BATCH_SIZE', 1, 5_000),
+  RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
+  RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
 });
 
 export interface Config {
@@ -171,6 +174,8 @@ export interface Config {
   recordContent: boolean;
   presenceRefreshMinutes: number;
   sqlitePollMs: number;
+  /** Write-behind queue: rows per transaction, longest wait before a write, events held in memory. */
+  recorder: { batchSize: number; flushMs: number; maxQueue: number };
 }
 
 /** Loads `.env` (when present) into process.env without overriding what is already set. */
@@ -213,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     recordContent: v.RECORD_CONTENT ?? true,
     presenceRefreshMinutes: v.PRESENCE_REFRESH_MINUTES ?? 10,
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
+    recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
   };
 }
 

@@ -1,0 +1,178 @@
+import path from 'node:path';
+import { Events, GatewayCloseCodes, type Client } from 'discord.js';
+import type { Config } from '../config';
+import { describeDatabase } from '../config';
+import { ChangeFeed } from '../database/change-feed';
+import { Database } from '../database/database';
+import { RecordingStore } from '../database/stores/recording.store';
+import { createLogger, type ChronicleLogger, type Logger } from '../logger';
+import { createClient } from './client';
+import { CommandRouter } from '../commands/router';
+import { COMMANDS } from '../commands/registry';
+import { PresenceSync } from './presence';
+import { Recorder } from './recorder';
+import { WriteQueue, type WriteQueueOptions } from './write-queue';
+
+/** A start-up failure the operator can fix: printed as one line, no stack trace. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+const FATAL_CLOSE: Record<number, string> = {
+  [GatewayCloseCodes.AuthenticationFailed]: 'Discord refused the token (gateway close 4004): set DISCORD_TOKEN to the token on your application\'s Bot page in the developer portal',
+  [GatewayCloseCodes.DisallowedIntents]:
+    'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
+  [GatewayCloseCodes.InvalidIntents]: 'Discord refused the intents (gateway close 4013: invalid intents)',
+  [GatewayCloseCodes.ShardingRequired]: 'Discord requires sharding for this bot (gateway close 4011); Chronicle runs one shard',
+  [GatewayCloseCodes.InvalidShard]: 'Discord refused the shard (gateway close 4010)',
+  [GatewayCloseCodes.InvalidAPIVersion]: 'Discord refused the API version (gateway close 4012)',
+};
+
+export interface BotOptions {
+  config: Config;
+  /** The process's logger; one is made from config when absent. */
+  log?: ChronicleLogger;
+  /** Overrides for tests and benchmarks. */
+  sessionIdleMs?: number;
+  presenceRefreshMs?: number;
+  queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
+  readyTimeoutMs?: number;
+  /** Called when the gateway closes for good after start (bad token revoked, intents removed). */
+  onFatal?: (message: string) => void;
+}
+
+export interface Bot {
+  client: Client;
+  db: Database;
+  log: ChronicleLogger;
+  logger: Logger;
+  recorder: Recorder;
+  queue: WriteQueue;
+  recording: RecordingStore;
+  presence: PresenceSync;
+  feed: ChangeFeed;
+  commands: CommandRouter;
+  /** Stops taking events, writes everything received, closes the gateway and the database. */
+  stop(): Promise<void>;
+}
+
+/** Opens the database, applies (or checks) migrations, connects to Discord and starts recording. */
+export async function startBot(opts: BotOptions): Promise<Bot> {
+  const { config } = opts;
+  const token = config.discord.token;
+  if (!token) throw new StartupError('DISCORD_TOKEN is not set: put the bot token in DISCORD_TOKEN (or .env). To try Chronicle without Discord, run npm run sandbox');
+  const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat, dbLevel: config.logDbLevel, secrets: [token, passwordOf(config)] });
+  const logger = log.logger.child({ source: 'bot' });
+
+  const db = await Database.open(config.database, { logger: logger.child({ source: 'database' }) }).catch((e: Error) => {
+    throw new StartupError(e.message);
+  });
+  let client: Client | null = null;
+  try {
+    const pending = await db.pendingMigrations();
+    if (pending.length) {
+      if (config.migrations !== 'auto') {
+        throw new StartupError(`the database has ${pending.length} pending migration(s): ${pending.join(', ')}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`);
+      }
+      await db.migrate();
+      logger.info({ migrations: pending }, `applied ${pending.length} migration(s)`);
+    }
+    log.attachDatabase(db.logs);
+
+    const recording = new RecordingStore(db, { idleMs: opts.sessionIdleMs ?? config.sessionIdleMinutes * 60_000 });
+    const dataDir = config.database.driver === 'sqlite' && config.database.path !== ':memory:' ? path.dirname(config.database.path) : path.resolve('data');
+    const queue = new WriteQueue(recording, {
+      maxBatch: config.recorder.batchSize,
+      flushMs: config.recorder.flushMs,
+      maxQueue: config.recorder.maxQueue,
+      spillFile: path.join(dataDir, 'recorder-spill.jsonl'),
+      ...opts.queue,
+      logger: log.logger.child({ source: 'recorder' }),
+    });
+    client = createClient({ apiUrl: config.discord.apiUrl });
+    const recorder = new Recorder(client, queue, log.logger.child({ source: 'recorder' }), config);
+    const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
+    const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000 });
+
+    recorder.start();
+    await feed.start();
+    await login(client, token, opts.readyTimeoutMs ?? 60_000);
+    presence.start();
+    client.on(Events.ShardDisconnect, (ev) => {
+      const why = FATAL_CLOSE[ev.code];
+      if (why) {
+        logger.fatal({ code: ev.code }, why);
+        opts.onFatal?.(why);
+      }
+    });
+    client.on(Events.Error, (e) => logger.error({ err: e.message }, 'discord client error'));
+    logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
+
+    let stopping: Promise<void> | null = null;
+    const c = client;
+    const stop = () =>
+      (stopping ??= (async () => {
+        commands.stop();
+        recorder.stop();
+        presence.stop();
+        await queue.close();
+        await c.destroy();
+        await feed.stop();
+        logger.info({ recorded: queue.stats.written, lost: queue.stats.lost }, 'Chronicle stopped');
+        await log.flush();
+        await log.close();
+        await db.close();
+      })());
+    const bot: Bot = { client, db, log, logger, recorder, queue, recording, presence, feed, commands: undefined as unknown as CommandRouter, stop };
+    const commands = new CommandRouter(bot, config, COMMANDS);
+    bot.commands = commands;
+    commands.start();
+    return bot;
+  } catch (e) {
+    await client?.destroy().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Logs in and waits for ready; a fatal gateway close or a refused token becomes a StartupError. */
+async function login(client: Client, token: string, timeoutMs: number): Promise<void> {
+  let onDisconnect!: (ev: { code: number }) => void;
+  let timer: NodeJS.Timeout | undefined;
+  const fatal = new Promise<never>((_, reject) => {
+    onDisconnect = (ev) => {
+      const why = FATAL_CLOSE[ev.code];
+      if (why) reject(new StartupError(why));
+    };
+    client.on(Events.ShardDisconnect, onDisconnect);
+    timer = setTimeout(() => reject(new StartupError(`Discord did not report ready within ${Math.round(timeoutMs / 1000)} s; check DISCORD_API_URL and the network`)), timeoutMs);
+  });
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  try {
+    await Promise.race([
+      client.login(token).then(() => ready),
+      fatal,
+    ]);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err instanceof StartupError) throw err;
+    if (err.code === 'TokenInvalid') throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.AuthenticationFailed]);
+    if (err.code === 'DisallowedIntents') throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.DisallowedIntents]);
+    throw new StartupError(`could not connect to Discord: ${err.message}`);
+  } finally {
+    clearTimeout(timer);
+    client.off(Events.ShardDisconnect, onDisconnect);
+  }
+}
+
+function passwordOf(config: Config): string | undefined {
+  if (config.database.driver !== 'postgres') return undefined;
+  try {
+    return decodeURIComponent(new URL(config.database.url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,155 @@
+import { ChannelType, Events, MessageType, type Client } from 'discord.js';
+import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
+import type { MessageRole } from '../entities/Message';
+import type { RecordedAuthor, RecordedCreate, RecordedEvent } from '../database/stores/recording.store';
+import type { Logger } from '../logger';
+import type { WriteQueue } from './write-queue';
+
+export interface RecorderOptions {
+  recordChannels: string[];
+  ignoreChannels: string[];
+  recordContent: boolean;
+}
+
+/** Message types a person sends; the rest (joins, pins, boosts…) are Discord system messages. */
+const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, MessageType.ChatInputCommand, MessageType.ContextMenuCommand, MessageType.ThreadStarterMessage]);
+
+/**
+ * gateway event → recorder → store. Works from raw MESSAGE_CREATE / MESSAGE_UPDATE /
+ * MESSAGE_DELETE / MESSAGE_DELETE_BULK dispatches, so edits and deletes of messages sent before
+ * the bot started (never cached) are recorded like any other, and the message cache can stay off.
+ * Turns each into a plain RecordedEvent (no discord.js objects past this point) for the queue.
+ */
+export class Recorder {
+  private accepting = false;
+  private botUserId: string | null = null;
+  private readonly record: Set<string>;
+  private readonly ignore: Set<string>;
+  private readonly onRaw = (packet: GatewayDispatchPayload) => this.handle(packet);
+
+  constructor(
+    private readonly client: Client,
+    private readonly queue: WriteQueue,
+    private readonly logger: Logger,
+    private readonly opts: RecorderOptions,
+  ) {
+    this.record = new Set(opts.recordChannels);
+    this.ignore = new Set(opts.ignoreChannels);
+  }
+
+  start(): void {
+    this.accepting = true;
+    this.client.on(Events.Raw, this.onRaw);
+  }
+
+  /** Stops taking events (shutdown): whatever arrives after this is not recorded. */
+  stop(): void {
+    this.accepting = false;
+    this.client.off(Events.Raw, this.onRaw);
+  }
+
+  /** Records an event the bot produced itself where Discord does not echo it (ephemeral replies). */
+  push(event: RecordedEvent): void {
+    this.queue.push(event);
+  }
+
+  private handle(packet: GatewayDispatchPayload): void {
+    if (!this.accepting) return;
+    try {
+      switch (packet.t) {
+        case 'MESSAGE_CREATE': {
+          const ev = this.toCreate(packet.d);
+          if (ev) this.queue.push(ev);
+          break;
+        }
+        case 'MESSAGE_UPDATE':
+          this.onUpdate(packet.d);
+          break;
+        case 'MESSAGE_DELETE':
+          this.onDelete(packet.d);
+          break;
+        case 'MESSAGE_DELETE_BULK':
+          this.onDeleteBulk(packet.d);
+          break;
+        case 'READY':
+          this.botUserId = packet.d.user.id;
+          break;
+        default:
+      }
+    } catch (e) {
+      const id = (packet.d as { id?: string })?.id;
+      this.logger.error({ source: 'recorder', err: (e as Error).message, event: packet.t, messageId: id }, `recorder: could not read ${packet.t}${id ? ` for message ${id}` : ''}; not recorded`);
+    }
+  }
+
+  /** Whether the channel (or a thread's parent) is in scope: RECORD_CHANNELS / IGNORE_CHANNELS. */
+  inScope(channelId: string): boolean {
+    if (!this.record.size && !this.ignore.size) return true;
+    const parentId = (this.client.channels.cache.get(channelId) as { parentId?: string | null } | undefined)?.parentId ?? null;
+    if (this.ignore.has(channelId) || (parentId && this.ignore.has(parentId))) return false;
+    if (this.record.size) return this.record.has(channelId) || (!!parentId && this.record.has(parentId));
+    return true;
+  }
+
+  toCreate(d: APIMessage & { guild_id?: string; member?: { nick?: string | null } }): RecordedCreate | null {
+    if (!this.inScope(d.channel_id)) return null;
+    const me = this.botUserId ?? this.client.user?.id ?? null;
+    const author: RecordedAuthor = { id: d.author.id, username: d.author.username, displayName: d.member?.nick ?? d.author.global_name ?? null };
+    let role: MessageRole = 'user';
+    let sessionOwner: RecordedAuthor | null = null;
+    if (!PERSON_TYPES.has(d.type)) role = 'system';
+    else if (me && d.author.id === me) {
+      role = 'assistant';
+      const iu = d.interaction_metadata?.user ?? d.interaction?.user;
+      if (iu) sessionOwner = { id: iu.id, username: iu.username, displayName: iu.global_name ?? null };
+    }
+    return {
+      kind: 'create',
+      discordMessageId: d.id,
+      channelId: d.channel_id,
+      guildId: d.guild_id ?? null,
+      author,
+      role,
+      sessionOwner,
+      content: this.opts.recordContent ? d.content : '',
+      createdAt: new Date(d.timestamp),
+      editedAt: d.edited_timestamp ? new Date(d.edited_timestamp) : null,
+      replyToId: d.message_reference?.message_id && (d.message_reference.channel_id ?? d.channel_id) === d.channel_id ? d.message_reference.message_id : null,
+      metadata: metadataOf(d),
+    };
+  }
+
+  private onUpdate(d: GatewayMessageUpdateDispatchData): void {
+    if (!this.inScope(d.channel_id)) return;
+    // Updates without edited_timestamp are Discord's own (link previews, embeds), not edits.
+    if (!d.edited_timestamp || typeof d.content !== 'string') return;
+    const full = d.author && d.timestamp ? this.toCreate(d as APIMessage) : null;
+    this.queue.push({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? d.content : '', editedAt: new Date(d.edited_timestamp), full });
+  }
+
+  private onDelete(d: GatewayMessageDeleteDispatchData): void {
+    if (!this.inScope(d.channel_id)) return;
+    this.queue.push({ kind: 'delete', discordMessageIds: [d.id], deletedAt: new Date() });
+  }
+
+  private onDeleteBulk(d: GatewayMessageDeleteBulkDispatchData): void {
+    if (!this.inScope(d.channel_id)) return;
+    this.queue.push({ kind: 'delete', discordMessageIds: [...d.ids], deletedAt: new Date() });
+  }
+}
+
+function metadataOf(d: APIMessage): RecordedCreate['metadata'] {
+  const meta: NonNullable<RecordedCreate['metadata']> = {};
+  if (d.type !== MessageType.Default) meta.type = d.type;
+  if (d.attachments?.length) meta.attachments = d.attachments.map((a) => ({ id: a.id, filename: a.filename, size: a.size, contentType: a.content_type ?? null, url: a.url }));
+  if (d.embeds?.length) meta.embeds = d.embeds.map((e) => ({ type: e.type, title: e.title, url: e.url }));
+  if (d.sticker_items?.length) meta.stickers = d.sticker_items.map((s) => s.name);
+  const im = d.interaction_metadata;
+  if (im) meta.interaction = { name: (im as { name?: string }).name, userId: im.user.id };
+  return Object.keys(meta).length ? meta : null;
+}
+
+/** DM channels have no guild; used by the sandbox's narration. */
+export function isDm(type: ChannelType): boolean {
+  return type === ChannelType.DM || type === ChannelType.GroupDM;
+}

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Events,
+  MessageFlags,
+  PermissionFlagsBits,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+} from 'discord.js';
+import type { Bot } from '../bot/bot';
+import type { Config } from '../config';
+import { StoreError, ValidationError, NotFoundError } from '../database/errors';
+import type { Logger } from '../logger';
+import type { ButtonContext, CommandContext, ReplyOptions, SlashCommand } from './types';
+import { CommandInputError } from './types';
+
+type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
+
+/**
+ * Routes interactions to the command files: checks access on the server side (a refused attempt
+ * gets an ephemeral reply and a `logs` row, and nothing runs), turns bad input into an ephemeral
+ * reply naming the option, and any other failure into a short apology with an error id that the
+ * logs carry — never a stack trace, never a silent "interaction failed". Every reply is recorded
+ * as an `assistant` message in the invoking user's session (ephemeral ones too: Discord does not
+ * echo those to the bot).
+ */
+export class CommandRouter {
+  private readonly byName = new Map<string, SlashCommand>();
+  private readonly logger: Logger;
+  private readonly onInteraction = (i: Interaction) => void this.route(i);
+
+  constructor(
+    private readonly bot: Bot,
+    private readonly config: Config,
+    commands: SlashCommand[],
+  ) {
+    for (const c of commands) this.byName.set(c.data.name, c);
+    this.logger = bot.log.logger.child({ source: 'commands' });
+  }
+
+  start(): void {
+    this.bot.client.on(Events.InteractionCreate, this.onInteraction);
+  }
+
+  stop(): void {
+    this.bot.client.off(Events.InteractionCreate, this.onInteraction);
+  }
+
+  private isOwner(userId: string): boolean {
+    return this.config.ownerIds.includes(userId);
+  }
+
+  private isAdmin(i: Interaction): boolean {
+    if (this.isOwner(i.user.id)) return true;
+    const perms = i.memberPermissions;
+    return !!perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.Administrator));
+  }
+
+  private async route(i: Interaction): Promise<void> {
+    try {
+      if (i.isChatInputCommand()) await this.runCommand(i);
+      else if (i.isAutocomplete()) {
+        const cmd = this.byName.get(i.commandName);
+        if (cmd?.autocomplete) await cmd.autocomplete({ interaction: i, db: this.bot.db, bot: this.bot, isAdmin: this.isAdmin(i) });
+        else await i.respond([]);
+      } else if (i.isButton()) await this.runButton(i);
+    } catch (e) {
+      this.logger.error({ err: (e as Error).message, interaction: i.id }, 'interaction handling failed');
+    }
+  }
+
+  private async runCommand(i: ChatInputCommandInteraction): Promise<void> {
+    const cmd = this.byName.get(i.commandName);
+    const ctx = this.context(i);
+    if (!cmd) {
+      await ctx.reply({ content: `I do not know \`/${i.commandName}\` (any more). Ask an admin to run \`npm run deploy-commands\`.`, ephemeral: true });
+      return;
+    }
+    const label = `/${[i.commandName, i.options.getSubcommandGroup(false), i.options.getSubcommand(false)].filter(Boolean).join(' ')}`;
+    if (!(await this.allowed(cmd, ctx, label))) return;
+    await this.guard(ctx, label, () => cmd.execute(ctx));
+  }
+
+  private async runButton(i: ButtonInteraction): Promise<void> {
+    const [name, ...args] = i.customId.split(':');
+    const cmd = this.byName.get(name);
+    const base = this.context(i);
+    if (!cmd?.button) {
+      await base.reply({ content: 'This button no longer does anything.', ephemeral: true });
+      return;
+    }
+    const ctx: ButtonContext = {
+      ...base,
+      interaction: i,
+      args,
+      update: async (options) => {
+        const opts = normalise(options);
+        const { ephemeral: _e, ...rest } = opts;
+        const res = await i.update({ ...rest, withResponse: true });
+        this.record(i, res.resource?.message ?? null, opts);
+      },
+    };
+    if (!(await this.allowed(cmd, ctx, `/${name} button`))) return;
+    await this.guard(ctx, `/${name} button`, () => cmd.button!(ctx));
+  }
+
+  private async allowed(cmd: SlashCommand, ctx: CommandContext | ButtonContext, label: string): Promise<boolean> {
+    const access = cmd.access ?? 'everyone';
+    const ok = access === 'everyone' || (access === 'admin' && ctx.isAdmin) || (access === 'owner' && ctx.isOwner);
+    if (ok) return true;
+    const i = ctx.interaction;
+    const need = access === 'owner' ? 'bot owners (BOT_OWNER_IDS)' : 'server admins (Manage Server)';
+    await this.bot.db.logs
+      .createLog({ level: 'warn', source: 'commands', message: `refused ${label} for user ${i.user.id}: only ${need}`, metadata: { userId: i.user.id, guildId: i.guildId, channelId: i.channelId, command: label } })
+      .catch((e: Error) => this.logger.error({ err: e.message }, 'could not write the refusal to the logs table'));
+    this.logger.warn({ userId: i.user.id, command: label }, 'command refused: not allowed');
+    await ctx.reply({ content: `Sorry, \`${label}\` is for ${need} only.`, ephemeral: true });
+    return false;
+  }
+
+  private async guard(ctx: CommandContext | ButtonContext, label: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof CommandInputError || e instanceof ValidationError || e instanceof NotFoundError) {
+        const text = e instanceof CommandInputError ? e.message : e.message.replace(/^bot_status /, 'status ');
+        await ctx.reply({ content: `That did not work: ${text}`, ephemeral: true }).catch(() => undefined);
+        return;
+      }
+      const errorId = randomBytes(4).toString('hex');
+      this.logger.error({ errorId, command: label, err: (e as Error).message, stack: e instanceof StoreError ? undefined : (e as Error).stack }, `command ${label} failed (error id ${errorId})`);
+      await ctx.reply({ content: `Sorry, something went wrong running \`${label}\`. Error id: \`${errorId}\` — an admin can find it in the logs.`, ephemeral: true }).catch((err: Error) => this.logger.error({ errorId, err: err.message }, 'could not send the apology'));
+    }
+  }
+
+  private context(i: AnyInteraction): CommandContext {
+    const reply = async (options: string | ReplyOptions) => {
+      const opts = normalise(options);
+      const { ephemeral, ...rest } = opts;
+      const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
+      let message: Message | null = null;
+      if (i.deferred && !i.replied) message = await i.editReply(rest);
+      else if (i.replied) message = await i.followUp({ ...rest, flags });
+      else message = (await i.reply({ ...rest, flags, withResponse: true })).resource?.message ?? null;
+      this.record(i, message, opts);
+    };
+    return {
+      interaction: i as ChatInputCommandInteraction,
+      db: this.bot.db,
+      config: this.config,
+      logger: this.logger,
+      bot: this.bot,
+      isAdmin: this.isAdmin(i),
+      isOwner: this.isOwner(i.user.id),
+      reply,
+      defer: async (ephemeral = false) => {
+        if (!i.deferred && !i.replied) await i.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      },
+    };
+  }
+
+  /** The reply as an assistant message in the invoking user's session. */
+  private record(i: AnyInteraction, message: Message | null, opts: ReplyOptions): void {
+    if (!message || !i.channelId) return;
+    const me = this.bot.client.user!;
+    const files = opts.files ?? [];
+    this.bot.recorder.push({
+      kind: 'create',
+      discordMessageId: message.id,
+      channelId: i.channelId,
+      guildId: i.guildId ?? null,
+      author: { id: me.id, username: me.username, displayName: me.globalName ?? null },
+      role: 'assistant',
+      sessionOwner: { id: i.user.id, username: i.user.username, displayName: i.user.globalName ?? null },
+      content: this.config.recordContent ? (message.content ?? opts.content ?? '') : '',
+      createdAt: message.createdAt,
+      metadata: {
+        interaction: { name: i.isChatInputCommand() ? i.commandName : i.customId, userId: i.user.id },
+        ...(files.length ? { attachments: message.attachments.map((a) => ({ id: a.id, filename: a.name, size: a.size, contentType: a.contentType })) } : {}),
+        ...(opts.embeds?.length ? { embeds: message.embeds.map((e) => ({ title: e.title ?? undefined })) } : {}),
+      },
+    });
+  }
+}
+
+function normalise(options: string | ReplyOptions): ReplyOptions {
+  return typeof options === 'string' ? { content: options } : options;
+}

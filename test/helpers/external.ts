@@ -1,0 +1,33 @@
+import { Client } from 'pg';
+import type { ScratchDb } from './databases';
+
+/** Runs SQL from a separate connection (not the bot's), as an operator or another process would. */
+export async function externalExec(scratch: ScratchDb, sql: string, params: unknown[] = []): Promise<unknown[]> {
+  if (scratch.config.driver === 'postgres') {
+    const c = new Client({ connectionString: scratch.config.url });
+    await c.connect();
+    try {
+      const pgSql = sql.replace(/\?/g, (() => { let i = 0; return () => `$${++i}`; })());
+      return (await c.query(pgSql, params)).rows;
+    } finally {
+      await c.end();
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+  const file = scratch.config.path;
+  const db = await new Promise<import('sqlite3').Database>((res, rej) => {
+    const d = new sqlite3.Database(file, (e) => (e ? rej(e) : res(d)));
+  });
+  db.configure('busyTimeout', 10_000);
+  try {
+    return await new Promise((res, rej) => db.all(sql, params, (e, rows) => (e ? rej(e) : res(rows))));
+  } finally {
+    await new Promise((r) => db.close(() => r(undefined)));
+  }
+}
+
+/** SQLite stores booleans as 0/1; PostgreSQL as true/false. */
+export function sqlBool(scratch: ScratchDb, b: boolean): unknown {
+  return scratch.config.driver === 'postgres' ? b : b ? 1 : 0;
+}

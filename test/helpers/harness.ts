@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config';
+import { startBot, type Bot, type BotOptions } from '../../src/bot/bot';
+import { DiscordEmulator } from '../../src/emulator';
+import { deployCommands } from '../../src/commands/deploy';
+import { createLogger } from '../../src/logger';
+import type { Driver } from './databases';
+import { scratchDatabase, type ScratchDb } from './databases';
+
+/** Log lines the bot wrote, parsed. */
+export class LogCapture extends Writable {
+  lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void) {
+    for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(JSON.parse(l));
+    cb();
+  }
+  find(re: RegExp) {
+    return this.lines.filter((l) => re.test(String(l.msg)));
+  }
+}
+
+export interface World {
+  emu: DiscordEmulator;
+  guildId: string;
+  general: string;
+  random: string;
+  ada: string;
+  bob: string;
+  admin: string;
+}
+
+/** A local Discord with a guild, two channels, two people and an admin. */
+export async function startWorld(): Promise<World> {
+  const emu = await DiscordEmulator.start();
+  const admin = emu.createUser({ username: 'root', globalName: 'Admin' });
+  const g = emu.createGuild({ name: 'Chronicle Test', ownerId: admin.id });
+  const general = emu.createChannel({ guildId: g.id, name: 'general' }).id;
+  const random = emu.createChannel({ guildId: g.id, name: 'random' }).id;
+  const ada = emu.createUser({ username: 'ada', globalName: 'Ada Lovelace' }).id;
+  const bob = emu.createUser({ username: 'bob', globalName: null }).id;
+  emu.addMember(g.id, ada);
+  emu.addMember(g.id, bob, { nick: 'Bobby' });
+  emu.addMember(g.id, admin.id, { admin: true });
+  return { emu, guildId: g.id, general, random, ada, bob, admin: admin.id };
+}
+
+export interface Harness extends World {
+  bot: Bot;
+  scratch: ScratchDb;
+  logs: LogCapture;
+  env: Record<string, string>;
+  /** Starts a fresh bot process-equivalent on the same database and emulator. */
+  restart(extra?: Partial<BotOptions>): Promise<Bot>;
+  dispose(): Promise<void>;
+}
+
+export async function startHarness(driver: Driver, label: string, opts: { env?: Record<string, string>; bot?: Partial<BotOptions>; world?: World; scratch?: ScratchDb; before?: (s: ScratchDb) => Promise<void> } = {}): Promise<Harness> {
+  const world = opts.world ?? (await startWorld());
+  const scratch = opts.scratch ?? (await scratchDatabase(driver, label));
+  if (opts.before) await opts.before(scratch);
+  const env = { DATABASE_URL: scratch.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, MIGRATIONS: 'auto', SQLITE_POLL_MS: '50', ...opts.env };
+  const logs = new LogCapture();
+  const make = (extra: Partial<BotOptions> = {}) => {
+    const config = loadConfig(env);
+    const log = createLogger({ level: 'info', dbLevel: config.logDbLevel, destination: logs, secrets: [config.discord.token] });
+    return startBot({ config, log, presenceRefreshMs: 600_000, ...opts.bot, ...extra });
+  };
+  const bot = await make();
+  await deployCommands({ token: world.emu.token, apiUrl: world.emu.apiUrl, guildId: world.guildId });
+  const h: Harness = {
+    ...world,
+    bot,
+    scratch,
+    logs,
+    env,
+    async restart(extra) {
+      await h.bot.stop();
+      h.bot = await make(extra);
+      return h.bot;
+    },
+    async dispose() {
+      await h.bot.stop().catch(() => undefined);
+      await world.emu.stop();
+      await scratch.dispose();
+    },
+  };
+  return h;
+}
+
+export async function until<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T;
+  for (;;) {
+    last = await fn();
+    if (ok(last)) return last;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
