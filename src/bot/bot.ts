@@ -117,7 +117,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       (stopping ??= (async () => {
         commands.stop();
         recorder.stop();
-        presence.stop();
+        await presence.stop();
         await queue.close();
         await c.destroy();
         await feed.stop();

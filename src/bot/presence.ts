@@ -64,12 +64,14 @@ export class PresenceSync {
     if (this.client.isReady()) this.request('force');
   }
 
-  stop(): void {
+  /** Stops following changes; waits for an apply in progress so nothing is sent after this. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.feed.off('change', this.onChange);
     this.client.off(Events.ShardResume, this.onReconnect);
     this.client.off(Events.ShardReady, this.onReconnect);
     if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
   }
 
   /** Re-reads and applies; coalesces requests that arrive while one is running. */
@@ -111,7 +113,14 @@ export class PresenceSync {
     const presence = presenceFor(row);
     const key = JSON.stringify(presence);
     if (!force && key === this.lastSent) return;
-    this.client.user.setPresence(presence);
+    if (this.stopped || !this.client.isReady()) return;
+    try {
+      this.client.user.setPresence(presence);
+    } catch (e) {
+      // The shard is between connections; ready/resume re-applies it.
+      this.logger.warn({ source: 'presence', err: (e as Error).message }, 'presence: gateway not available; will apply on reconnect');
+      return;
+    }
     this.lastSent = key;
     this.logger.info({ source: 'presence', botStatusId: row?.id ?? null, status: presence.status, activity: presence.activities?.[0]?.name ?? null }, 'presence applied');
     this.onApplied?.(presence, row);
