@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ForeignKeyError, UniqueViolationError, ValidationError } from '../database/errors';
+import { DataError, ForeignKeyError, UniqueViolationError, ValidationError } from '../database/errors';
 import type { BatchResult, RecordedEvent } from '../database/stores/recording.store';
 import type { Logger } from '../logger';
 
@@ -25,7 +25,8 @@ interface Item {
   at: number;
 }
 
-const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError];
+/** Errors retrying cannot fix: the database refused the data for good, or the event itself is malformed. */
+const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError, DataError, TypeError, RangeError];
 
 /**
  * The recorder's write-behind queue. Events are written in batches (one transaction each) at most

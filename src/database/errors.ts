@@ -35,6 +35,14 @@ export class ValidationError extends StoreError {
   }
 }
 
+/** A value the database refuses for good (NULL where not allowed, too long, malformed): retrying cannot help. */
+export class DataError extends StoreError {
+  constructor(readonly table: string, detail: string, cause?: unknown) {
+    super(`${table}: ${detail}`, { cause });
+    this.name = 'DataError';
+  }
+}
+
 interface DriverError {
   code?: string;
   errno?: number;
@@ -52,6 +60,8 @@ interface DriverError {
  */
 export function translateError(error: unknown, what: string): Error {
   if (error instanceof StoreError) return error;
+  // Not from the database: a malformed value reached the store (a bug or bad input); keep it as is.
+  if (error instanceof TypeError || error instanceof RangeError) return error;
   const e = ((error as DriverError)?.driverError ?? error) as DriverError;
   const message = String(e?.message ?? error);
   // PostgreSQL
@@ -60,6 +70,7 @@ export function translateError(error: unknown, what: string): Error {
     return new UniqueViolationError(e.table ?? what, m ? m[1].split(/,\s*/).map((c) => c.replace(/"/g, '')) : [e.constraint ?? 'key'], m?.[2], error);
   }
   if (e?.code === '23503') return new ForeignKeyError(e.table ?? what, `a referenced row does not exist${e.detail ? ` (${e.detail})` : ''}`, error);
+  if (e?.code && ['23502', '23514', '22001', '22P02', '22007', '22008', '22021'].includes(e.code)) return new DataError(e.table ?? what, message.split('\n')[0], error);
   // SQLite
   const u = /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(message);
   if (u) {
@@ -67,6 +78,7 @@ export function translateError(error: unknown, what: string): Error {
     return new UniqueViolationError(cols[0].split('.')[0], cols.map((c) => c.split('.')[1] ?? c), undefined, error);
   }
   if (/FOREIGN KEY constraint failed/.test(message)) return new ForeignKeyError(what, 'a referenced row does not exist', error);
+  if (/(NOT NULL|CHECK) constraint failed|datatype mismatch/.test(message)) return new DataError(what, message.split('\n')[0].replace(/^SQLITE_\w+: /, ''), error);
   const short = message.split('\n')[0].slice(0, 300);
   return new StoreError(`${what} failed: ${short}`, { cause: error });
 }
