@@ -158,6 +158,42 @@ describe.each(DRIVERS)('stores on $driver', ({ driver, skip }) => {
     });
   });
 
+  describe.skipIf(skip)('the remaining store functions', () => {
+    it('lists and counts users; ends open sessions; lists tasks per session and schedule', async () => {
+      const u = await db.users.createUser({ channel: 'web', channelUserId: 'web-user-1', username: 'wendy' });
+      expect((await db.users.listUsers('web')).map((x) => x.id)).toEqual([u.id]);
+      expect(await db.users.countUsers()).toBeGreaterThanOrEqual(1);
+      const s1 = await db.sessions.createSession({ userId: u.id, channelId: '200000000000000009' });
+      const s2 = await db.sessions.createSession({ userId: u.id, channelId: '200000000000000009' });
+      expect((await db.sessions.getSession(s1.id))?.id).toBe(s1.id);
+      expect(await db.sessions.endOpenSessions(u.id, '200000000000000009')).toBe(2);
+      expect((await db.sessions.getSession(s2.id))?.endedAt).toBeInstanceOf(Date);
+      const t1 = await db.tasks.createTask({ sessionId: s1.id, skill: 'echo', input: '1' });
+      const t2 = await db.tasks.createTask({ sessionId: s2.id, skill: 'echo', input: '2' });
+      expect((await db.tasks.listTasksForSessions([s1.id, s2.id])).map((t) => t.id).sort()).toEqual([t1.id, t2.id].sort());
+      const sch = await db.schedules.createSchedule({ skill: 'echo', cronExpression: '0 * * * *', channelId: '200000000000000009', timezone: 'Europe/Paris' });
+      const t3 = await db.tasks.createTask({ scheduleId: sch.id, skill: 'echo', input: '3' });
+      expect((await db.tasks.listTasksForSchedule(sch.id)).map((t) => t.id)).toEqual([t3.id]);
+      expect(await db.schedules.updateSchedule(sch.id, { input: 'changed' })).toMatchObject({ input: 'changed', timezone: 'Europe/Paris' });
+      // Deleting a schedule keeps its tasks (schedule_id set null); deleting a user removes its sessions and their tasks.
+      await db.schedules.deleteSchedule(sch.id);
+      expect((await db.tasks.getTask(t3.id))?.scheduleId).toBeNull();
+      await db.write('delete user', (em) => em.delete('users', { id: u.id }));
+      expect(await db.sessions.getSession(s1.id)).toBeNull();
+      expect(await db.tasks.getTask(t1.id)).toBeNull();
+    });
+
+    it('creates, reads, updates and deletes skills', async () => {
+      const sk = await db.skills.createSkill({ name: 'weather', version: '0.1.0', location: 'src/skills/weather.ts', permissions: ['read_messages'], metadata: { description: 'forecast' } });
+      expect(await db.skills.getSkill('weather')).toMatchObject({ id: sk.id, permissions: ['read_messages'], metadata: { description: 'forecast' } });
+      expect(await db.skills.updateSkill('weather', { version: '0.2.0' })).toMatchObject({ version: '0.2.0' });
+      await expect(db.skills.createSkill({ name: 'weather', version: '1', location: 'x', permissions: [] })).rejects.toThrow(/skills: a row with this name/);
+      await db.skills.deleteSkill('weather');
+      expect(await db.skills.getSkill('weather')).toBeNull();
+      await expect(db.skills.deleteSkill('weather')).rejects.toThrow('skill weather not found');
+    });
+  });
+
   it.skipIf(skip)('reports pending migrations and pings', async () => {
     expect(await db.pendingMigrations()).toEqual([]);
     expect(await db.ping()).toBeGreaterThanOrEqual(0);
