@@ -48,7 +48,9 @@ export class WriteQueue {
   /** Events still in the window of a batch that failed permanently. */
   private suspect = 0;
   private closed = false;
-  private idleWaiters: (() => void)[] = [];
+  /** Events written or dropped so far; the queue is FIFO, so this is a position in arrival order. */
+  private processed = 0;
+  private flushWaiters: { target: number; resolve: () => void }[] = [];
   readonly stats = { received: 0, written: 0, batches: 0, failures: 0, lost: 0, spilled: 0, inserted: 0, duplicates: 0 };
   /** Called after each committed batch with the arrival times of its events. */
   onCommitted?: (items: { event: RecordedEvent; at: number }[], result: BatchResult) => void;
@@ -83,7 +85,6 @@ export class WriteQueue {
       this.running = this.drain().finally(() => {
         this.running = null;
         if (this.queue.length || this.spilled) this.schedule();
-        else this.notifyIdle();
       });
     }, delay);
   }
@@ -97,6 +98,7 @@ export class WriteQueue {
       this.backoff = 0;
       if (outcome === 'done') {
         this.queue.splice(0, batch.length);
+        this.advance(batch.length);
         if (this.suspect > 0) this.suspect -= batch.length;
       }
       if (this.suspect <= 0) {
@@ -105,7 +107,7 @@ export class WriteQueue {
       }
       if (this.queue.length < this.opts.maxQueue / 2 && this.spilled) this.unspill();
       // Below a full batch, let more events gather (latency stays ≤ flushMs).
-      if (this.queue.length < this.opts.maxBatch && !this.closed && !this.suspect) return;
+      if (this.queue.length < this.opts.maxBatch && !this.closed && !this.suspect && !this.flushWaiters.length) return;
     }
   }
 
@@ -170,26 +172,33 @@ export class WriteQueue {
     if (existsSync(this.opts.spillFile)) {
       this.spilled = 1; // unspill() reads the real count
       this.unspill();
+      this.stats.received += this.queue.length;
       this.opts.logger.info({ source: 'recorder', events: this.queue.length }, 'recorder: replaying events kept on disk by an earlier run');
       this.schedule();
     }
   }
 
-  private notifyIdle(): void {
-    const w = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const f of w) f();
+  private advance(n: number): void {
+    this.processed += n;
+    if (!this.flushWaiters.length) return;
+    const done = this.flushWaiters.filter((w) => w.target <= this.processed);
+    this.flushWaiters = this.flushWaiters.filter((w) => w.target > this.processed);
+    for (const w of done) w.resolve();
   }
 
-  /** Resolves when everything received so far is committed (retrying as long as it takes). */
+  /**
+   * Resolves when every event received before the call is committed (or, if refused for good,
+   * logged and dropped), retrying as long as that takes. Events arriving meanwhile do not delay it.
+   */
   flush(): Promise<void> {
-    if (!this.queue.length && !this.spilled && !this.running) return Promise.resolve();
+    const target = this.stats.received;
+    if (this.processed >= target) return Promise.resolve();
     if (this.timer && !this.backoff) {
       clearTimeout(this.timer);
       this.timer = null;
       this.schedule0();
     }
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
   }
 
   private schedule0(): void {
@@ -198,7 +207,6 @@ export class WriteQueue {
       this.running = this.drain().finally(() => {
         this.running = null;
         if (this.queue.length || this.spilled) this.schedule();
-        else this.notifyIdle();
       });
     }, 0);
   }

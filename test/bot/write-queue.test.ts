@@ -133,3 +133,29 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('a real PostgreSQL
     }
   });
 });
+
+describe('flush under constant traffic', () => {
+  it('resolves once what arrived before the call is committed, even while events keep coming', async () => {
+    const db = await openTestDatabase('sqlite', 'flush');
+    try {
+      const q = new WriteQueue(new RecordingStore(db, { idleMs: 60_000 }), { maxBatch: 50, flushMs: 2, maxQueue: 100_000, spillFile: path.join(path.dirname((db.config as { path: string }).path), 's.jsonl'), logger: createLogger({ level: 'silent' }).logger });
+      const first = Array.from({ length: 200 }, () => event());
+      for (const e of first) q.push(e);
+      let stop = false;
+      const traffic = (async () => {
+        while (!stop) {
+          for (let i = 0; i < 20; i++) q.push(event());
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      })();
+      await q.flush();
+      stop = true;
+      await traffic;
+      for (const e of [first[0], first[199]]) expect(await db.messages.getByDiscordId(e.discordMessageId)).not.toBeNull();
+      await q.flush();
+      expect(q.stats.written).toBe(q.stats.received);
+    } finally {
+      await db.dispose();
+    }
+  });
+});
