@@ -14,6 +14,7 @@ import { StoreError, ValidationError, NotFoundError } from '../database/errors';
 import type { Logger } from '../logger';
 import type { ButtonContext, CommandContext, ReplyOptions, SlashCommand } from './types';
 import { CommandInputError } from './types';
+import { displayNameOf } from './lib/format';
 
 type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -172,7 +173,7 @@ export class CommandRouter {
       guildId: i.guildId ?? null,
       author: { id: me.id, username: me.username, displayName: me.globalName ?? null },
       role: 'assistant',
-      sessionOwner: { id: i.user.id, username: i.user.username, displayName: i.user.globalName ?? null },
+      sessionOwner: { id: i.user.id, username: i.user.username, displayName: displayNameOf(i) },
       content: this.config.recordContent ? (message.content ?? opts.content ?? '') : '',
       createdAt: message.createdAt,
       metadata: {

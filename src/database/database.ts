@@ -8,9 +8,11 @@ import { Mutex } from './mutex';
 import { BotStatusStore } from './stores/bot-status.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
+import { PrivacyStore } from './stores/privacy.store';
 import { ScheduleStore } from './stores/schedule.store';
 import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
+import { StatsStore } from './stores/stats.store';
 import { TaskStore } from './stores/task.store';
 import { UserStore } from './stores/user.store';
 
@@ -21,6 +23,8 @@ export interface DatabaseLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+const SQLITE_BUSY_RETRIES = 50;
 
 export const noopLogger: DatabaseLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -52,6 +56,10 @@ export class Database implements StoreContext {
   readonly skills: SkillStore;
   readonly schedules: ScheduleStore;
   readonly logs: LogStore;
+  /** Read-only aggregates for `/stats`. */
+  readonly stats: StatsStore;
+  /** `/mydata`: summary, export and erasure of one person's rows. */
+  readonly privacy: PrivacyStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
 
@@ -68,6 +76,8 @@ export class Database implements StoreContext {
     this.skills = new SkillStore(this);
     this.schedules = new ScheduleStore(this);
     this.logs = new LogStore(this);
+    this.stats = new StatsStore(this);
+    this.privacy = new PrivacyStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */
@@ -128,10 +138,19 @@ export class Database implements StoreContext {
   /** Runs `fn` in one transaction (serialised in-process on SQLite). */
   async write<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
     const run = async () => {
-      try {
-        return await this.dataSource.transaction(fn);
-      } catch (e) {
-        throw translateError(e, what);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.dataSource.transaction(fn);
+        } catch (e) {
+          // SQLite starts transactions DEFERRED: when another process commits between this
+          // transaction's first read and its first write, SQLite answers SQLITE_BUSY at once (the
+          // busy timeout does not apply to a stale snapshot). The whole transaction is re-run.
+          if (this.driver === 'sqlite' && attempt < SQLITE_BUSY_RETRIES && /SQLITE_BUSY/.test(String((e as Error)?.message))) {
+            await new Promise((r) => setTimeout(r, Math.min(5 * attempt, 100)));
+            continue;
+          }
+          throw translateError(e, what);
+        }
       }
     };
     return this.driver === 'sqlite' ? this.writeLock.run(run) : run();

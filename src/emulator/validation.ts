@@ -182,8 +182,27 @@ function flatten(issues: ZodIssue[], basePath: PropertyKey[] = []): ZodIssue[] {
 
 const depth = (issues: ZodIssue[]) => Math.max(...issues.map((i) => i.path.length));
 
+/**
+ * Discord reads integer fields leniently: a string of digits is taken as the number (discord.js
+ * sends permission bitfields such as `default_member_permissions` as strings, while the spec types
+ * them as numbers). Returns the body with such strings turned into numbers where the schema wants one.
+ */
+function coerceIntegerStrings(schema: SpecSchema, body: unknown): unknown {
+  let current = body;
+  for (let round = 0; round < 50; round++) {
+    const r = schema.safeParse(current);
+    if (r.success) return current;
+    const isDigits = (v: unknown): v is string => typeof v === 'string' && /^-?\d+$/.test(v);
+    const fix = flatten(r.error.issues).find((i) => i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int') && isDigits(valueAt(current, i.path)));
+    if (!fix) return current;
+    current = withValueAt(current, fix.path, Number(valueAt(current, fix.path)));
+  }
+  return current;
+}
+
 /** Validates `body`; returns null when valid, else Discord's 50035 error body. */
-export function validateBody(schema: SpecSchema, body: unknown): InvalidFormBody | null {
+export function validateBody(schema: SpecSchema, rawBody: unknown): InvalidFormBody | null {
+  const body = coerceIntegerStrings(schema, rawBody);
   const r = schema.safeParse(body);
   if (r.success) return null;
   const tree: DiscordErrorTree = {};

@@ -85,10 +85,10 @@ export class MessageStore {
     return row ? fromRow(row) : null;
   }
 
-  async listBySession(sessionId: string, opts: { limit?: number; newestFirst?: boolean; includeDeleted?: boolean } = {}): Promise<StoredMessage[]> {
+  async listBySession(sessionId: string, opts: { limit?: number; newestFirst?: boolean; includeDeleted?: boolean; role?: MessageRole } = {}): Promise<StoredMessage[]> {
     if (!isUuid(sessionId)) return [];
     const rows = await this.repo.find({
-      where: { sessionId, ...(opts.includeDeleted ? {} : { deletedAt: IsNull() }) },
+      where: { sessionId, ...(opts.includeDeleted ? {} : { deletedAt: IsNull() }), ...(opts.role ? { role: opts.role } : {}) },
       order: { createdAt: opts.newestFirst ? 'DESC' : 'ASC' },
       take: opts.limit,
     });
@@ -124,6 +124,19 @@ export class MessageStore {
 
   async countMessages(where: { channelId?: string; sessionId?: string } = {}): Promise<number> {
     return this.repo.countBy(where);
+  }
+
+  /** Messages in a session that are not deleted: all of them, and the person's own (role user). */
+  async countBySession(sessionId: string): Promise<{ total: number; user: number }> {
+    if (!isUuid(sessionId)) return { total: 0, user: 0 };
+    const raw = await this.repo
+      .createQueryBuilder('m')
+      .select('COUNT(*)', 'total')
+      .addSelect("SUM(CASE WHEN m.role = 'user' THEN 1 ELSE 0 END)", 'user')
+      .where('m.session_id = :sessionId', { sessionId })
+      .andWhere('m.deleted_at IS NULL')
+      .getRawOne<{ total: string | number; user: string | number | null }>();
+    return { total: Number(raw?.total ?? 0), user: Number(raw?.user ?? 0) };
   }
 }
 

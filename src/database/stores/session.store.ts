@@ -53,6 +53,20 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Ends `endSessionId` (when given and still open) and starts a new session, in one transaction
+   * (`/session new`). The recorder's cached session must be invalidated afterwards.
+   */
+  async startFreshSession(input: NewSession & { endSessionId?: string | null }): Promise<Session> {
+    const at = input.createdAt ?? new Date();
+    const row = this.repo.create({ id: randomUUID(), userId: input.userId, channelId: input.channelId, guildId: input.guildId ?? null, createdAt: at, updatedAt: at, endedAt: null });
+    return this.ctx.write('restart sessions', async (em) => {
+      if (input.endSessionId && isUuid(input.endSessionId)) await em.update(Session, { id: input.endSessionId, endedAt: IsNull() }, { endedAt: at });
+      await em.insert(Session, row);
+      return row;
+    });
+  }
+
   /** Ends every open session of the user in the channel; returns how many. */
   async endOpenSessions(userId: string, channelId: string, at = new Date()): Promise<number> {
     return this.ctx.write('end sessions', async (em) => {

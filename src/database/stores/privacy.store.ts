@@ -1,0 +1,149 @@
+import type { EntityManager } from 'typeorm';
+import { Message } from '../../entities/Message';
+import { Schedule } from '../../entities/Schedule';
+import { Session } from '../../entities/Session';
+import { Task } from '../../entities/Task';
+import { User } from '../../entities/User';
+import type { StoreContext } from '../database';
+import { fromRow, type StoredMessage } from './message.store';
+import { parseDbDate } from './recording.store';
+
+/** Someone on a chat channel: for Discord, channel `discord` and their snowflake. */
+export interface Person {
+  channel: string;
+  channelUserId: string;
+}
+
+export interface Span {
+  count: number;
+  first: Date | null;
+  last: Date | null;
+}
+
+/** What is stored about one person: counts and date ranges per table. */
+export interface PersonalSummary {
+  user: User | null;
+  sessions: Span;
+  /** Every message in their sessions: theirs (`fromThem`, role user) and the bot's replies to them. */
+  messages: Span & { fromThem: number };
+  tasks: Span;
+  /** Schedules whose `created_by` is their channel user id. */
+  schedulesCreated: number;
+}
+
+/** Everything stored about one person, rows as the stores hand them out (content decoded). */
+export interface PersonalExport {
+  user: User | null;
+  sessions: Session[];
+  messages: StoredMessage[];
+  tasks: Task[];
+  schedulesCreated: Schedule[];
+}
+
+/** What `forgetPerson` removed. */
+export interface ForgetResult {
+  userRow: boolean;
+  sessions: number;
+  messages: number;
+  tasks: number;
+  /** Schedules kept (the channel still gets their posts) with `created_by` cleared. */
+  schedulesUnlinked: number;
+}
+
+/**
+ * `/mydata`: what is stored about a person, a full export, and erasure.
+ *
+ * Erasure deletes rows rather than blanking fields, because nothing else needs them: a person's
+ * sessions hold only their messages and the bot's replies to them, and the tasks they asked for;
+ * with those gone the `users` row is referenced by nothing. Only schedules they created are
+ * shared (they post to a channel for everyone), so those stay and lose the `created_by` link.
+ * Other people's rows are not touched: their messages, including replies that point at an erased
+ * message by Discord id (`reply_to_id`), stay as they are.
+ */
+export class PrivacyStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async summarize(person: Person): Promise<PersonalSummary> {
+    const user = await this.ctx.manager.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
+    const schedulesCreated = person.channel === 'discord' ? await this.ctx.manager.countBy(Schedule, { createdBy: person.channelUserId }) : 0;
+    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, tasks: EMPTY, schedulesCreated };
+    const em = this.ctx.manager;
+    const sessions = await em
+      .createQueryBuilder(Session, 's')
+      .select('COUNT(*)', 'n')
+      .addSelect('MIN(s.created_at)', 'first')
+      .addSelect('MAX(s.updated_at)', 'last')
+      .where('s.user_id = :uid', { uid: user.id })
+      .getRawOne<RawSpan>();
+    const messages = await em
+      .createQueryBuilder(Message, 'm')
+      .innerJoin(Session, 's', 's.id = m.session_id')
+      .select('COUNT(*)', 'n')
+      .addSelect("SUM(CASE WHEN m.role = 'user' THEN 1 ELSE 0 END)", 'mine')
+      .addSelect('MIN(m.created_at)', 'first')
+      .addSelect('MAX(m.created_at)', 'last')
+      .where('s.user_id = :uid', { uid: user.id })
+      .getRawOne<RawSpan & { mine: string | number | null }>();
+    const tasks = await em
+      .createQueryBuilder(Task, 't')
+      .innerJoin(Session, 's', 's.id = t.session_id')
+      .select('COUNT(*)', 'n')
+      .addSelect('MIN(t.created_at)', 'first')
+      .addSelect('MAX(t.created_at)', 'last')
+      .where('s.user_id = :uid', { uid: user.id })
+      .getRawOne<RawSpan>();
+    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, tasks: span(tasks), schedulesCreated };
+  }
+
+  /** Every row about the person: exactly theirs, nobody else's. */
+  async exportPerson(person: Person): Promise<PersonalExport> {
+    const em = this.ctx.manager;
+    const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
+    const schedulesCreated = person.channel === 'discord' ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
+    if (!user) return { user, sessions: [], messages: [], tasks: [], schedulesCreated };
+    const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const messages = await em
+      .createQueryBuilder(Message, 'm')
+      .innerJoin(Session, 's', 's.id = m.session_id')
+      .where('s.user_id = :uid', { uid: user.id })
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .getMany();
+    const tasks = await em
+      .createQueryBuilder(Task, 't')
+      .innerJoin(Session, 's', 's.id = t.session_id')
+      .where('s.user_id = :uid', { uid: user.id })
+      .orderBy('t.created_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .getMany();
+    return { user, sessions, messages: messages.map(fromRow), tasks, schedulesCreated };
+  }
+
+  /** Erases the person in one transaction (see the class comment for what goes and what stays). */
+  async forgetPerson(person: Person): Promise<ForgetResult> {
+    return this.ctx.write('forget users', async (em) => {
+      const schedulesUnlinked = person.channel === 'discord' ? await this.unlinkSchedules(em, person.channelUserId) : 0;
+      const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
+      if (!user) return { userRow: false, sessions: 0, messages: 0, tasks: 0, schedulesUnlinked };
+      const inTheirSessions = { where: 'session_id IN (SELECT id FROM sessions WHERE user_id = :uid)', params: { uid: user.id } };
+      const tasks = await em.createQueryBuilder().delete().from(Task).where(inTheirSessions.where, inTheirSessions.params).execute();
+      const messages = await em.createQueryBuilder().delete().from(Message).where(inTheirSessions.where, inTheirSessions.params).execute();
+      const sessions = await em.createQueryBuilder().delete().from(Session).where('user_id = :uid', { uid: user.id }).execute();
+      await em.delete(User, { id: user.id });
+      return { userRow: true, sessions: sessions.affected ?? 0, messages: messages.affected ?? 0, tasks: tasks.affected ?? 0, schedulesUnlinked };
+    });
+  }
+
+  private async unlinkSchedules(em: EntityManager, discordUserId: string): Promise<number> {
+    const res = await em.update(Schedule, { createdBy: discordUserId }, { createdBy: null, updatedAt: new Date() });
+    return res.affected ?? 0;
+  }
+}
+
+type RawSpan = { n: string | number; first: string | Date | null; last: string | Date | null };
+
+const EMPTY: Span = { count: 0, first: null, last: null };
+
+function span(raw: RawSpan | undefined): Span {
+  return { count: Number(raw?.n ?? 0), first: raw?.first ? new Date(parseDbDate(raw.first)) : null, last: raw?.last ? new Date(parseDbDate(raw.last)) : null };
+}

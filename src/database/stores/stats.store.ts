@@ -1,0 +1,120 @@
+import type { SelectQueryBuilder } from 'typeorm';
+import { Message } from '../../entities/Message';
+import { Session } from '../../entities/Session';
+import { User } from '../../entities/User';
+import type { StoreContext } from '../database';
+import type { Driver } from '../data-source';
+import { dateValue } from '../sql-values';
+
+export type StatsBucket = 'day' | 'hour';
+
+export interface StatsQuery {
+  /** One channel, or every channel of one guild. */
+  scope: { channelId: string } | { guildId: string };
+  /** Inclusive start; align it to the bucket (UTC midnight or a whole hour) for whole buckets. */
+  since: Date;
+  /** Exclusive end. */
+  until: Date;
+  bucket: StatsBucket;
+  /** How many top posters to return (default 5). */
+  top?: number;
+}
+
+export interface MessageStats {
+  messages: number;
+  activeUsers: number;
+  /** Most messages first; `name` is the display name, else the username. */
+  topPosters: { userId: string; discordUserId: string; name: string | null; messages: number }[];
+  /** Messages per hour of the day (UTC), index 0–23. */
+  byHourOfDay: number[];
+  /** Messages per bucket from `since` to `until`, every bucket present (zeros too). Keys: `YYYY-MM-DD` or `YYYY-MM-DD HH:00` (UTC). */
+  series: { bucket: string; messages: number }[];
+}
+
+interface BucketSql {
+  hourOfDay: string;
+  day: string;
+  hour: string;
+}
+
+/** UTC bucketing per driver: SQLite keeps `datetime` as UTC text, PostgreSQL `timestamptz`. */
+const BUCKETS: Record<Driver, BucketSql> = {
+  sqlite: {
+    hourOfDay: "CAST(strftime('%H', m.created_at) AS INTEGER)",
+    day: "strftime('%Y-%m-%d', m.created_at)",
+    hour: "strftime('%Y-%m-%d %H:00', m.created_at)",
+  },
+  postgres: {
+    hourOfDay: "CAST(EXTRACT(HOUR FROM m.created_at AT TIME ZONE 'UTC') AS INTEGER)",
+    day: "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    hour: "to_char(date_trunc('hour', m.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24:00')",
+  },
+};
+
+/**
+ * Read-only aggregates over `messages` for `/stats`, computed in SQL (GROUP BY) on either driver.
+ * Counts people's messages only (role `user`), never deleted ones; a message's author is its
+ * session's user (the recorder puts a person's messages in their own session).
+ */
+export class StatsStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async messageStats(q: StatsQuery): Promise<MessageStats> {
+    const sql = BUCKETS[this.ctx.driver];
+    const totals = await this.base(q).select('COUNT(*)', 'messages').addSelect('COUNT(DISTINCT s.user_id)', 'users').getRawOne<{ messages: string | number; users: string | number }>();
+    const top = await this.base(q)
+      .innerJoin(User, 'u', 'u.id = s.user_id')
+      .select('u.id', 'id')
+      .addSelect('u.channel_user_id', 'cuid')
+      .addSelect('COALESCE(u.display_name, u.username)', 'name')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('u.id')
+      .addGroupBy('u.channel_user_id')
+      .addGroupBy('u.display_name')
+      .addGroupBy('u.username')
+      .orderBy('n', 'DESC')
+      .addOrderBy('u.channel_user_id', 'ASC')
+      .limit(q.top ?? 5)
+      .getRawMany<{ id: string; cuid: string; name: string | null; n: string | number }>();
+    const hours = await this.base(q).select(sql.hourOfDay, 'h').addSelect('COUNT(*)', 'n').groupBy(sql.hourOfDay).getRawMany<{ h: string | number; n: string | number }>();
+    const bucketExpr = q.bucket === 'day' ? sql.day : sql.hour;
+    const buckets = await this.base(q).select(bucketExpr, 'b').addSelect('COUNT(*)', 'n').groupBy(bucketExpr).getRawMany<{ b: string; n: string | number }>();
+
+    const byHourOfDay = new Array<number>(24).fill(0);
+    for (const r of hours) byHourOfDay[Number(r.h)] = Number(r.n);
+    const counted = new Map(buckets.map((r) => [r.b, Number(r.n)]));
+    return {
+      messages: Number(totals?.messages ?? 0),
+      activeUsers: Number(totals?.users ?? 0),
+      topPosters: top.map((r) => ({ userId: r.id, discordUserId: r.cuid, name: r.name, messages: Number(r.n) })),
+      byHourOfDay,
+      series: bucketKeys(q.since, q.until, q.bucket).map((bucket) => ({ bucket, messages: counted.get(bucket) ?? 0 })),
+    };
+  }
+
+  /** messages m JOIN sessions s, filtered to the scope, the window, role user and not deleted. */
+  private base(q: StatsQuery): SelectQueryBuilder<Message> {
+    const driver = this.ctx.driver;
+    const qb = this.ctx.manager
+      .createQueryBuilder(Message, 'm')
+      .innerJoin(Session, 's', 's.id = m.session_id')
+      .where("m.role = 'user'")
+      .andWhere('m.deleted_at IS NULL')
+      .andWhere('m.created_at >= :since', { since: dateValue(driver, q.since) })
+      .andWhere('m.created_at < :until', { until: dateValue(driver, q.until) });
+    if ('channelId' in q.scope) qb.andWhere('m.channel_id = :channelId', { channelId: q.scope.channelId });
+    else qb.andWhere('m.guild_id = :guildId', { guildId: q.scope.guildId });
+    return qb;
+  }
+}
+
+/** Every bucket key from `since` (floored to the bucket) up to `until`, in the SQL's format. */
+export function bucketKeys(since: Date, until: Date, bucket: StatsBucket): string[] {
+  const step = bucket === 'day' ? 86_400_000 : 3_600_000;
+  const keys: string[] = [];
+  for (let t = Math.floor(since.getTime() / step) * step; t < until.getTime(); t += step) {
+    const iso = new Date(t).toISOString();
+    keys.push(bucket === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00`);
+  }
+  return keys;
+}
