@@ -41,7 +41,8 @@ const LEVEL_NAMES: Record<number, LogRowLevel> = { 10: 'debug', 20: 'debug', 30:
  * and dropped, never the process). Secrets are redacted by key and scrubbed by value.
  */
 export function createLogger(opts: LoggerOptions): ChronicleLogger {
-  const secrets = (opts.secrets ?? []).filter((s): s is string => !!s && s.length >= 6);
+  // Each secret also in the forms it takes inside a JSON line and inside a URL.
+  const secrets = [...new Set((opts.secrets ?? []).filter((s): s is string => !!s && s.length >= 6).flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]))].sort((a, b) => b.length - a.length);
   const scrub = (line: string) => {
     let out = line;
     for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
@@ -49,7 +50,10 @@ export function createLogger(opts: LoggerOptions): ChronicleLogger {
   };
   const sink = new DatabaseSink();
   const streams: StreamEntry[] = [];
-  const stdout = opts.destination ?? process.stdout;
+  // Asynchronous stdout (sonic-boom): a slow reader never blocks the event loop (process.stdout
+  // is synchronous for pipes and files); at most 8 MiB is held, beyond that lines are dropped
+  // rather than the process stalling. pino flushes it on exit.
+  const stdout = opts.destination ?? pino.destination({ dest: 1, sync: false, maxLength: 8 * 1024 * 1024 });
   if (opts.format === 'pretty') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (o: object) => NodeJS.WritableStream;

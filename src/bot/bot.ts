@@ -12,6 +12,10 @@ import { COMMANDS } from '../commands/registry';
 import { PresenceSync } from './presence';
 import { Recorder } from './recorder';
 import { WriteQueue, type WriteQueueOptions } from './write-queue';
+// ---- skills, tasks, schedules, log retention (issue 6) ----
+import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../scheduler';
+import type { SkillRegistry } from '../skills';
+// ---- end issue 6 ----
 
 /** A start-up failure the operator can fix: printed as one line, no stack trace. */
 export class StartupError extends Error {
@@ -42,6 +46,11 @@ export interface BotOptions {
   readyTimeoutMs?: number;
   /** Called when the gateway closes for good after start (bad token revoked, intents removed). */
   onFatal?: (message: string) => void;
+  // ---- issue 6: extra skills (tests), task runner and scheduler overrides ----
+  skills?: AssistantOptions['skills'];
+  taskRunner?: AssistantOptions['taskRunner'];
+  scheduler?: AssistantOptions['scheduler'];
+  // ---- end issue 6 ----
 }
 
 export interface Bot {
@@ -55,6 +64,16 @@ export interface Bot {
   presence: PresenceSync;
   feed: ChangeFeed;
   commands: CommandRouter;
+  // ---- issue 6 ----
+  /** The skills this process runs (synced into `skills` at start). */
+  skills: SkillRegistry;
+  /** Runs tasks (`/run`, schedules, follow-ups such as reminders). */
+  tasks: TaskRunner;
+  /** Runs enabled schedules (claimed in the database: once per run across processes). */
+  scheduler: Scheduler;
+  /** Purges `logs` rows older than LOG_RETENTION_DAYS, at start and daily. */
+  logRetention: LogRetention;
+  // ---- end issue 6 ----
   /** Stops taking events, writes everything received, closes the gateway and the database. */
   stop(): Promise<void>;
 }
@@ -109,15 +128,16 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       }
     });
     client.on(Events.Error, (e) => logger.error({ err: e.message }, 'discord client error'));
-    logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
 
     let stopping: Promise<void> | null = null;
+    let assistantStop: (() => Promise<void>) | null = null; // issue 6
     const c = client;
     const stop = () =>
       (stopping ??= (async () => {
         commands.stop();
         recorder.stop();
         await presence.stop();
+        await assistantStop?.(); // issue 6: scheduler, task runner, log retention
         await queue.close();
         await c.destroy();
         await feed.stop();
@@ -126,10 +146,19 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         await log.close();
         await db.close();
       })());
-    const bot: Bot = { client, db, log, logger, recorder, queue, recording, presence, feed, commands: undefined as unknown as CommandRouter, stop };
+    const bot: Bot = { client, db, log, logger, recorder, queue, recording, presence, feed, commands: undefined as unknown as CommandRouter, stop } as Bot;
     const commands = new CommandRouter(bot, config, COMMANDS);
     bot.commands = commands;
     commands.start();
+    // ---- issue 6: skills, tasks, schedules, log retention ----
+    const assistant = await startAssistant(
+      { db, client, feed, logger: log.logger, config },
+      { skills: opts.skills, taskRunner: opts.taskRunner, scheduler: opts.scheduler },
+    );
+    Object.assign(bot, { skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention });
+    assistantStop = () => assistant.stop();
+    // ---- end issue 6 ----
+    logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
     return bot;
   } catch (e) {
     await client?.destroy().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, MoreThan, type EntityManager } from 'typeorm';
 import { Schedule } from '../../entities/Schedule';
+import { Task } from '../../entities/Task';
 import type { StoreContext } from '../database';
 import { NotFoundError } from '../errors';
 import { isUuid } from './ids';
@@ -94,6 +95,75 @@ export class ScheduleStore {
         .where('id = :id AND enabled = :enabled AND next_run_at = :dueAt', { id, enabled: true, dueAt })
         .execute();
       return (res.affected ?? 0) > 0;
+    });
+  }
+
+  /**
+   * Moves next_run_at from `expected` (null: unset) to `next` without a run: the first
+   * computation, a run skipped because it was missed. False when someone else moved it first.
+   */
+  async advanceNextRun(id: string, expected: Date | null, next: Date | null, now = new Date()): Promise<boolean> {
+    return this.ctx.write('update schedules', async (em) => {
+      const qb = em.createQueryBuilder().update(Schedule).set({ nextRunAt: next, updatedAt: now });
+      if (expected) qb.where('id = :id AND next_run_at = :expected', { id, expected });
+      else qb.where('id = :id AND next_run_at IS NULL', { id });
+      const res = await qb.execute();
+      return (res.affected ?? 0) > 0;
+    });
+  }
+
+  /**
+   * Starts a run of a schedule in one transaction:
+   * - with `claim`, first claims the run due at `claim.dueAt` like `claimRun` (exactly one process
+   *   wins; `claimed: false` for the others);
+   * - then, unless a task of this schedule is still pending or in progress (runs never overlap:
+   *   `busy` is that task and the run is skipped; tasks not updated since `opts.staleBefore` do
+   *   not count), inserts the run's pending task.
+   * The claim and the task commit together, so a process that sees the moved next_run_at also
+   * sees the task of the run before it.
+   */
+  async startRun(
+    id: string,
+    task: { skill: string; input: string; channelId: string },
+    claim?: { dueAt: Date; nextRunAt: Date | null },
+    now = new Date(),
+    opts: { staleBefore?: Date } = {},
+  ): Promise<{ claimed: boolean; task: Task | null; busy: Task | null }> {
+    return this.ctx.write('start schedule run', async (em) => {
+      if (claim) {
+        const res = await em
+          .createQueryBuilder()
+          .update(Schedule)
+          .set({ nextRunAt: claim.nextRunAt, lastRunAt: now, updatedAt: now })
+          .where('id = :id AND enabled = :enabled AND next_run_at = :dueAt', { id, enabled: true, dueAt: claim.dueAt })
+          .execute();
+        if (!(res.affected ?? 0)) return { claimed: false, task: null, busy: null };
+      } else if (!isUuid(id) || !(await em.findOneBy(Schedule, { id }))) {
+        throw new NotFoundError('schedule', id);
+      }
+      // Unfinished tasks not touched since `staleBefore` were abandoned by a dead process: they
+      // do not block (the task runner's sweep fails them).
+      const busy = await em.findOne(Task, {
+        where: { scheduleId: id, status: In(['pending', 'in_progress']), ...(opts.staleBefore ? { updatedAt: MoreThan(opts.staleBefore) } : {}) },
+        order: { createdAt: 'ASC' },
+      });
+      if (busy) return { claimed: true, task: null, busy };
+      const row = em.create(Task, {
+        id: randomUUID(),
+        sessionId: null,
+        scheduleId: id,
+        skill: task.skill,
+        input: task.input,
+        output: null,
+        status: 'pending',
+        error: null,
+        channelId: task.channelId,
+        runAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.insert(Task, row);
+      return { claimed: true, task: row, busy: null };
     });
   }
 }

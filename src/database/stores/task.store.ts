@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, LessThanOrEqual } from 'typeorm';
+import { In, IsNull, LessThan, LessThanOrEqual } from 'typeorm';
+import { Session } from '../../entities/Session';
 import { Task, TASK_STATUSES, type TaskStatus } from '../../entities/Task';
 import type { StoreContext } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
@@ -87,6 +88,36 @@ export class TaskStore {
   /** Pending tasks whose run_at has come (or that have none), oldest first. */
   async listDueTasks(now = new Date(), limit = 50): Promise<Task[]> {
     return this.repo.find({ where: [{ status: 'pending', runAt: LessThanOrEqual(now) }, { status: 'pending', runAt: IsNull() }], order: { createdAt: 'ASC' }, take: limit });
+  }
+
+  /** A user's recent tasks (through their sessions), newest first. */
+  async listTasksForUser(userId: string, limit = 10): Promise<Task[]> {
+    if (!isUuid(userId)) return [];
+    return this.repo
+      .createQueryBuilder('t')
+      .innerJoin(Session, 's', 's.id = t.session_id')
+      .where('s.user_id = :userId', { userId })
+      .orderBy('t.createdAt', 'DESC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Pending follow-up tasks (with run_at, e.g. reminders) whose time has come, earliest first. */
+  async listDueDeferred(now = new Date(), limit = 50): Promise<Task[]> {
+    return this.repo.find({ where: { status: 'pending', runAt: LessThanOrEqual(now) }, order: { runAt: 'ASC' }, take: limit });
+  }
+
+  /**
+   * Fails tasks nothing will finish: `in_progress` ones not updated since `updatedBefore` (their
+   * process died), or `pending` ones without run_at not updated since then (created, never
+   * started). Returns how many.
+   */
+  async failStale(input: { status: 'pending' | 'in_progress'; updatedBefore: Date; error: string }): Promise<number> {
+    return this.ctx.write('update tasks', async (em) => {
+      const where = { status: input.status, updatedAt: LessThan(input.updatedBefore), ...(input.status === 'pending' ? { runAt: IsNull() } : {}) };
+      const res = await em.update(Task, where, { status: 'failed', error: input.error, updatedAt: new Date() });
+      return res.affected ?? 0;
+    });
   }
 
   /** Marks every in_progress task failed (after a crash: nothing is running them). */
