@@ -12,10 +12,8 @@ import { COMMANDS } from '../commands/registry';
 import { PresenceSync } from './presence';
 import { Recorder } from './recorder';
 import { WriteQueue, type WriteQueueOptions } from './write-queue';
-// ---- skills, tasks, schedules, log retention (issue 6) ----
 import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../scheduler';
 import type { SkillRegistry } from '../skills';
-// ---- end issue 6 ----
 
 /** A start-up failure the operator can fix: printed as one line, no stack trace. */
 export class StartupError extends Error {
@@ -46,11 +44,10 @@ export interface BotOptions {
   readyTimeoutMs?: number;
   /** Called when the gateway closes for good after start (bad token revoked, intents removed). */
   onFatal?: (message: string) => void;
-  // ---- issue 6: extra skills (tests), task runner and scheduler overrides ----
+  /** Extra skills (tests) and task runner / scheduler overrides. */
   skills?: AssistantOptions['skills'];
   taskRunner?: AssistantOptions['taskRunner'];
   scheduler?: AssistantOptions['scheduler'];
-  // ---- end issue 6 ----
 }
 
 export interface Bot {
@@ -64,7 +61,6 @@ export interface Bot {
   presence: PresenceSync;
   feed: ChangeFeed;
   commands: CommandRouter;
-  // ---- issue 6 ----
   /** The skills this process runs (synced into `skills` at start). */
   skills: SkillRegistry;
   /** Runs tasks (`/run`, schedules, follow-ups such as reminders). */
@@ -73,7 +69,6 @@ export interface Bot {
   scheduler: Scheduler;
   /** Purges `logs` rows older than LOG_RETENTION_DAYS, at start and daily. */
   logRetention: LogRetention;
-  // ---- end issue 6 ----
   /** Stops taking events, writes everything received, closes the gateway and the database. */
   stop(): Promise<void>;
 }
@@ -89,7 +84,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const db = await Database.open(config.database, { logger: logger.child({ source: 'database' }) }).catch((e: Error) => {
     throw new StartupError(e.message);
   });
-  let client: Client | null = null;
+  // What has started, undone in reverse if a later step fails.
+  const undo: (() => Promise<unknown> | unknown)[] = [() => db.close()];
   try {
     const pending = await db.pendingMigrations();
     if (pending.length) {
@@ -111,15 +107,20 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       ...opts.queue,
       logger: log.logger.child({ source: 'recorder' }),
     });
-    client = createClient({ apiUrl: config.discord.apiUrl });
+    undo.push(() => queue.close());
+    const client = createClient({ apiUrl: config.discord.apiUrl });
+    undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger.child({ source: 'recorder' }), config);
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
     const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000 });
 
     recorder.start();
+    undo.push(() => recorder.stop());
     await feed.start();
+    undo.push(() => feed.stop());
     await login(client, token, opts.readyTimeoutMs ?? 60_000);
     presence.start();
+    undo.push(() => presence.stop());
     client.on(Events.ShardDisconnect, (ev) => {
       const why = FATAL_CLOSE[ev.code];
       if (why) {
@@ -129,40 +130,34 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     });
     client.on(Events.Error, (e) => logger.error({ err: e.message }, 'discord client error'));
 
+    const bot = { client, db, log, logger, recorder, queue, recording, presence, feed } as Bot;
+    const commands = new CommandRouter(bot, config, COMMANDS);
+    bot.commands = commands;
+    // Skills, the task runner, the scheduler and log retention.
+    const assistant = await startAssistant({ db, client, feed, logger: log.logger, config }, { skills: opts.skills, taskRunner: opts.taskRunner, scheduler: opts.scheduler });
+    undo.push(() => assistant.stop());
+    Object.assign(bot, { skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention });
+    commands.start();
+
     let stopping: Promise<void> | null = null;
-    let assistantStop: (() => Promise<void>) | null = null; // issue 6
-    const c = client;
-    const stop = () =>
+    bot.stop = () =>
       (stopping ??= (async () => {
         commands.stop();
         recorder.stop();
         await presence.stop();
-        await assistantStop?.(); // issue 6: scheduler, task runner, log retention
+        await assistant.stop();
         await queue.close();
-        await c.destroy();
+        await client.destroy();
         await feed.stop();
         logger.info({ recorded: queue.stats.written, lost: queue.stats.lost }, 'Chronicle stopped');
         await log.flush();
         await log.close();
         await db.close();
       })());
-    const bot: Bot = { client, db, log, logger, recorder, queue, recording, presence, feed, commands: undefined as unknown as CommandRouter, stop } as Bot;
-    const commands = new CommandRouter(bot, config, COMMANDS);
-    bot.commands = commands;
-    commands.start();
-    // ---- issue 6: skills, tasks, schedules, log retention ----
-    const assistant = await startAssistant(
-      { db, client, feed, logger: log.logger, config },
-      { skills: opts.skills, taskRunner: opts.taskRunner, scheduler: opts.scheduler },
-    );
-    Object.assign(bot, { skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention });
-    assistantStop = () => assistant.stop();
-    // ---- end issue 6 ----
     logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
     return bot;
   } catch (e) {
-    await client?.destroy().catch(() => undefined);
-    await db.close().catch(() => undefined);
+    for (const step of undo.reverse()) await Promise.resolve().then(step).catch(() => undefined);
     throw e;
   }
 }
