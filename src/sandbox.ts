@@ -101,6 +101,8 @@ async function main() {
 
   await command(ada.id, 'ping', {});
   await command(ada.id, 'history', { limit: 5 });
+  await command(ada.id, 'session', {}, 'info');
+  await command(bob.id, 'mydata', {}, 'show');
   await command(bob.id, 'status', { activity: 'with fire', type: 'playing', status: 'online' }, 'set');
   await command(carol.id, 'status', { activity: 'the sandbox', type: 'watching', status: 'idle' }, 'set');
   await command(carol.id, 'stats', { scope: 'server', days: 1 });

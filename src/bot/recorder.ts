@@ -1,4 +1,4 @@
-import { ChannelType, Events, MessageType, type Client } from 'discord.js';
+import { ChannelType, Events, MessageFlags, MessageType, type Client } from 'discord.js';
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { RecordedAuthor, RecordedCreate, RecordedEvent } from '../database/stores/recording.store';
@@ -93,6 +93,8 @@ export class Recorder {
 
   toCreate(d: APIMessage & { guild_id?: string; member?: { nick?: string | null } }): RecordedCreate | null {
     if (!this.inScope(d.channel_id)) return null;
+    // A deferred interaction's "thinking…" placeholder: its real content comes with the update.
+    if ((d.flags ?? 0) & MessageFlags.Loading) return null;
     const me = this.botUserId ?? this.client.user?.id ?? null;
     const author: RecordedAuthor = { id: d.author.id, username: d.author.username, displayName: d.member?.nick ?? d.author.global_name ?? null };
     let role: MessageRole = 'user';
@@ -121,8 +123,17 @@ export class Recorder {
 
   private onUpdate(d: GatewayMessageUpdateDispatchData): void {
     if (!this.inScope(d.channel_id)) return;
-    // Updates without edited_timestamp are Discord's own (link previews, embeds), not edits.
-    if (!d.edited_timestamp || typeof d.content !== 'string') return;
+    if (typeof d.content !== 'string') return;
+    if (!d.edited_timestamp) {
+      // Not an edit: Discord's own update (link previews, embeds) — or the bot's deferred
+      // interaction reply getting its content, which is when that message really appears.
+      const me = this.botUserId ?? this.client.user?.id;
+      if (me && d.author?.id === me && d.interaction_metadata && d.timestamp) {
+        const ev = this.toCreate(d as APIMessage);
+        if (ev) this.queue.push(ev);
+      }
+      return;
+    }
     const full = d.author && d.timestamp ? this.toCreate(d as APIMessage) : null;
     this.queue.push({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? d.content : '', editedAt: new Date(d.edited_timestamp), full });
   }

@@ -150,3 +150,18 @@ describe.each(DRIVERS)('recording scope on $driver', ({ driver, skip }) => {
     expect(await h.bot.db.messages.getByDiscordId(ignored.id)).toBeNull();
   });
 });
+
+describe.each(DRIVERS)('deferred interaction replies on $driver', ({ driver, skip }) => {
+  let h: Harness;
+  afterAll(async () => h?.dispose());
+
+  it.skipIf(skip)('are stored with their final content, not the "thinking…" placeholder', async () => {
+    h = await startHarness(driver, 'deferred');
+    const r = await h.emu.runCommand('stats', { scope: 'server', days: 1 }, { userId: h.admin, channelId: h.general });
+    expect(r.deferred).toBe(true);
+    const row = await until(() => h.bot.db.messages.getByDiscordId(r.messageId!), (m) => !!m?.content, 5000, 'final content recorded');
+    expect(row?.content).toBe(r.content);
+    expect(row?.role).toBe('assistant');
+    expect(h.emu.violations()).toEqual([]);
+  });
+});
