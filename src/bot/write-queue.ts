@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, ForeignKeyError, UniqueViolationError, ValidationError } from '../database/errors';
 import type { BatchResult, RecordedEvent } from '../database/stores/recording.store';
@@ -25,6 +25,19 @@ interface Item {
   at: number;
 }
 
+/** A spill file claimed for reading back, read a block at a time. */
+interface SpillReader {
+  file: string;
+  fd: number;
+  /** Complete lines read from the file but not yet taken. */
+  lines: string[];
+  /** The bytes of an incomplete last line. */
+  carry: Buffer;
+  eof: boolean;
+}
+
+const READ_BLOCK = 1 << 20;
+
 /** Errors retrying cannot fix: the database refused the data for good, or the event itself is malformed. */
 const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError, DataError, TypeError, RangeError];
 
@@ -39,7 +52,9 @@ const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError, DataE
  */
 export class WriteQueue {
   private queue: Item[] = [];
+  /** Events on disk, not yet read back (in the claimed file being read, then in the spill file). */
   private spilled = 0;
+  private reader: SpillReader | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private backoff = 0;
@@ -69,7 +84,8 @@ export class WriteQueue {
 
   push(event: RecordedEvent): void {
     this.stats.received++;
-    if (this.queue.length >= this.opts.maxQueue) {
+    // Once anything is on disk, later events go there too, behind it: the order is kept.
+    if (this.spilled > 0 || this.queue.length >= this.opts.maxQueue) {
       this.spill([{ event, at: performance.now() }]);
     } else {
       this.queue.push({ event, at: performance.now() });
@@ -146,34 +162,75 @@ export class WriteQueue {
   }
 
   private spill(items: Item[]): void {
-    mkdirSync(path.dirname(this.opts.spillFile), { recursive: true });
+    if (!this.spilled) mkdirSync(path.dirname(this.opts.spillFile), { recursive: true });
     appendFileSync(this.opts.spillFile, items.map((i) => JSON.stringify(i.event)).join('\n') + '\n');
     this.spilled += items.length;
     this.stats.spilled += items.length;
     if (this.spilled === items.length) this.opts.logger.warn({ source: 'recorder', spillFile: this.opts.spillFile, maxQueue: this.opts.maxQueue }, 'recorder: queue full; keeping further events on disk until the database catches up');
   }
 
+  /**
+   * Reads spilled events back, oldest first, while there is room in memory (up to `maxQueue`): the
+   * spill file is claimed (renamed; later events start a new one behind it) and read a block at a
+   * time, so a large spill never comes back into memory all at once.
+   */
   private unspill(): void {
-    if (!existsSync(this.opts.spillFile)) {
-      this.spilled = 0;
-      return;
-    }
-    const claimed = `${this.opts.spillFile}.${process.pid}.reading`;
-    renameSync(this.opts.spillFile, claimed);
-    const lines = readFileSync(claimed, 'utf8').split('\n').filter(Boolean);
-    rmSync(claimed, { force: true });
-    this.spilled = 0;
+    let room = this.opts.maxQueue - this.queue.length;
     const at = performance.now();
-    for (const line of lines) this.queue.push({ event: reviveEvent(JSON.parse(line)), at });
+    while (room > 0) {
+      if (!this.reader) {
+        if (!existsSync(this.opts.spillFile)) break;
+        const file = `${this.opts.spillFile}.${process.pid}.reading`;
+        renameSync(this.opts.spillFile, file);
+        this.reader = { file, fd: openSync(file, 'r'), lines: [], carry: Buffer.alloc(0), eof: false };
+      }
+      const r = this.reader;
+      if (!r.lines.length && !r.eof) readBlock(r);
+      const take = r.lines.splice(0, room);
+      for (const line of take) this.queue.push({ event: reviveEvent(JSON.parse(line)), at });
+      room -= take.length;
+      this.spilled = Math.max(0, this.spilled - take.length);
+      if (r.eof && !r.lines.length) {
+        closeSync(r.fd);
+        rmSync(r.file, { force: true });
+        this.reader = null;
+      }
+    }
+    if (!this.reader && !existsSync(this.opts.spillFile)) this.spilled = 0;
   }
 
-  /** A spill file left by a process that died is replayed first. */
+  /**
+   * A spill file left by a process that died is replayed first — after any file it was reading
+   * back when it died (replaying the part already written again is harmless: creates are
+   * idempotent, and edits and deletes come again in their order).
+   */
   private recoverSpill(): void {
+    const dir = path.dirname(this.opts.spillFile);
+    const base = path.basename(this.opts.spillFile);
+    let orphans: string[] = [];
+    try {
+      orphans = readdirSync(dir)
+        .filter((f) => f.startsWith(`${base}.`) && /\.\d+\.(reading|closing)$/.test(f) && !alive(Number(f.split('.').at(-2))))
+        .map((f) => path.join(dir, f))
+        .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+    } catch {
+      // no directory yet: nothing to recover
+    }
+    if (orphans.length) {
+      const merged = `${this.opts.spillFile}.${process.pid}.closing`;
+      const out = openSync(merged, 'a');
+      for (const f of [...orphans.filter((f) => f !== merged), ...(existsSync(this.opts.spillFile) ? [this.opts.spillFile] : [])]) {
+        copyRest(openSync(f, 'r'), out, Buffer.alloc(0));
+        rmSync(f, { force: true });
+      }
+      closeSync(out);
+      renameSync(merged, this.opts.spillFile);
+    }
     if (existsSync(this.opts.spillFile)) {
-      this.spilled = 1; // unspill() reads the real count
+      this.spilled = countLines(this.opts.spillFile);
+      this.stats.received += this.spilled;
+      this.opts.logger.info({ source: 'recorder', events: this.spilled }, 'recorder: replaying events kept on disk by an earlier run');
       this.unspill();
-      this.stats.received += this.queue.length;
-      this.opts.logger.info({ source: 'recorder', events: this.queue.length }, 'recorder: replaying events kept on disk by an earlier run');
       this.schedule();
     }
   }
@@ -212,6 +269,30 @@ export class WriteQueue {
   }
 
   /**
+   * At shutdown: the events still in memory (the oldest), then those of a spill file being read
+   * back, then the spill file, all into the spill file in that order, for the next start.
+   */
+  private keepOnDisk(left: Item[]): void {
+    if (!left.length && !this.reader) return;
+    mkdirSync(path.dirname(this.opts.spillFile), { recursive: true });
+    const merged = `${this.opts.spillFile}.${process.pid}.closing`;
+    const out = openSync(merged, 'w');
+    if (left.length) writeSync(out, left.map((i) => JSON.stringify(i.event)).join('\n') + '\n');
+    const r = this.reader;
+    if (r) {
+      if (r.lines.length) writeSync(out, r.lines.join('\n') + '\n');
+      copyRest(r.fd, out, r.carry);
+      rmSync(r.file, { force: true });
+      this.reader = null;
+    }
+    if (existsSync(this.opts.spillFile)) copyRest(openSync(this.opts.spillFile, 'r'), out, Buffer.alloc(0));
+    closeSync(out);
+    renameSync(merged, this.opts.spillFile);
+    this.spilled += left.length;
+    this.stats.spilled += left.length;
+  }
+
+  /**
    * Stops for shutdown: writes everything, waiting up to `timeoutMs` for the database; what is still
    * unwritten then is kept in the spill file for the next start (and logged).
    */
@@ -225,10 +306,64 @@ export class WriteQueue {
     if (!done) {
       if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, 1000))]);
       const left = this.queue.splice(0);
-      if (left.length) this.spill(left);
-      this.opts.logger.error({ source: 'recorder', kept: left.length + this.spilled, spillFile: this.opts.spillFile }, 'recorder: database unavailable at shutdown; unwritten events kept on disk for the next start');
+      const kept = left.length + this.spilled;
+      this.keepOnDisk(left);
+      this.opts.logger.error({ source: 'recorder', kept, spillFile: this.opts.spillFile }, 'recorder: database unavailable at shutdown; unwritten events kept on disk for the next start');
     }
   }
+}
+
+/** Whether a process with this id is running (its spill files are its own business). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads the next block of a claimed spill file into complete lines. */
+function readBlock(r: SpillReader): void {
+  const buf = Buffer.allocUnsafe(READ_BLOCK);
+  const n = readSync(r.fd, buf, 0, READ_BLOCK, null);
+  if (n === 0) {
+    r.eof = true;
+    const last = r.carry.toString('utf8');
+    r.carry = Buffer.alloc(0);
+    if (last.trim()) r.lines.push(last);
+    return;
+  }
+  const data = r.carry.length ? Buffer.concat([r.carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+  const end = data.lastIndexOf(0x0a);
+  if (end < 0) {
+    r.carry = Buffer.from(data);
+    return;
+  }
+  for (const line of data.subarray(0, end).toString('utf8').split('\n')) if (line) r.lines.push(line);
+  r.carry = Buffer.from(data.subarray(end + 1));
+}
+
+/** Appends `head` and then everything from `from`'s current position to `to`; closes `from`. */
+function copyRest(from: number, to: number, head: Buffer): void {
+  if (head.length) writeSync(to, head);
+  const buf = Buffer.allocUnsafe(READ_BLOCK);
+  for (let n = readSync(from, buf, 0, READ_BLOCK, null); n > 0; n = readSync(from, buf, 0, READ_BLOCK, null)) writeSync(to, buf, 0, n);
+  closeSync(from);
+}
+
+function countLines(file: string): number {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(READ_BLOCK);
+  let lines = 0;
+  let last = 0x0a;
+  for (let n = readSync(fd, buf, 0, READ_BLOCK, null); n > 0; n = readSync(fd, buf, 0, READ_BLOCK, null)) {
+    for (let i = 0; i < n; i++) if (buf[i] === 0x0a) lines++;
+    last = buf[n - 1];
+  }
+  closeSync(fd);
+  return lines + (last === 0x0a ? 0 : 1);
 }
 
 function messageIds(e: RecordedEvent): string[] {

@@ -3,6 +3,8 @@
  *   tsx src/emulator/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--verbose]
  * Prints one JSON line {"ready":true,...} on stdout, then reads JSON-line commands on stdin:
  *   {"cmd":"flood","count":100000,"contentLength":40}  → {"cmd":"flood","sent":...,"ms":...,"firstId":...,"lastId":...}
+ *     (optional: "contentLengths":[…] cycled instead of one length, "rate":N messages per second, "channelIds", "userIds", "startId")
+ *   {"cmd":"waitForPresence","activity":"…","timeoutMs":5000} → {"cmd":"waitForPresence","presence":{…,"at":epoch ms}}
  *   {"cmd":"send","channelId":"…","authorId":"…","content":"…"} → {"cmd":"send","id":"…"}
  *   {"cmd":"waitForReady","timeoutMs":10000} → {"cmd":"waitForReady","ok":true}
  *   {"cmd":"presences"} → {"cmd":"presences","presences":[...]}
@@ -115,12 +117,15 @@ async function main(): Promise<void> {
     try {
       switch (cmd) {
         case 'flood': {
+          const lengths = Array.isArray(msg.contentLengths) && msg.contentLengths.length ? (msg.contentLengths as number[]) : null;
+          let next = 0;
           const r = await emu.flood({
             count: Number(msg.count ?? 1000),
             channelIds: (msg.channelIds as string[] | undefined) ?? channelIds,
             userIds: (msg.userIds as string[] | undefined) ?? userIds,
-            contentLength: typeof msg.contentLength === 'number' ? msg.contentLength : undefined,
+            contentLength: lengths ? () => lengths[next++ % lengths.length] : typeof msg.contentLength === 'number' ? msg.contentLength : undefined,
             startId: typeof msg.startId === 'string' ? BigInt(msg.startId) : undefined,
+            rate: typeof msg.rate === 'number' ? msg.rate : undefined,
           });
           out({ cmd, ...r });
           break;
@@ -137,6 +142,12 @@ async function main(): Promise<void> {
         case 'presences':
           out({ cmd, presences: emu.presences() });
           break;
+        case 'waitForPresence': {
+          const activity = String(msg.activity ?? '');
+          const p = await emu.waitForPresence((x) => x.activities.some((a) => a.name === activity || a.state === activity), Number(msg.timeoutMs ?? 5000));
+          out({ cmd, presence: p });
+          break;
+        }
         case 'violations':
           out({ cmd, violations: emu.violations() });
           break;

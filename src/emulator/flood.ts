@@ -14,6 +14,8 @@ export interface FloodOptions {
   userIds: string[];
   contentLength?: (() => number) | number;
   startId?: bigint;
+  /** Paced mode: messages per second (each frame is sent when its time comes); unset = as fast as the socket takes them. */
+  rate?: number;
 }
 
 export interface FloodResult {
@@ -77,8 +79,19 @@ export async function flood(state: State, session: Session, o: FloodOptions): Pr
   const nc = o.channelIds.length;
   const nu = o.userIds.length;
   let sent = 0;
+  const rate = o.rate && o.rate > 0 ? o.rate : 0;
+  const paceStart = performance.now();
   while (sent < o.count) {
-    const end = Math.min(o.count, sent + BATCH);
+    let end = Math.min(o.count, sent + BATCH);
+    if (rate) {
+      // Paced: send what is due by now, then sleep ~1 ms (a timer, not a busy loop: the bot shares the CPU).
+      const due = Math.floor(((performance.now() - paceStart) * rate) / 1000) + 1;
+      if (due <= sent) {
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      end = Math.min(end, due);
+    }
     for (; sent < end; sent++) {
       const now = Date.now();
       if (now !== lastMs) {
