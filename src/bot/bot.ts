@@ -40,6 +40,8 @@ export interface BotOptions {
   /** Overrides for tests and benchmarks. */
   sessionIdleMs?: number;
   presenceRefreshMs?: number;
+  /** Presence updates allowed per window (default 110 a minute). */
+  presenceBudget?: { budget: number; windowMs: number };
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
   readyTimeoutMs?: number;
   /** Called when the gateway closes for good after start (bad token revoked, intents removed). */
@@ -112,7 +114,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger.child({ source: 'recorder' }), config);
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
-    const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000 });
+    const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000, ...opts.presenceBudget });
 
     recorder.start();
     undo.push(() => recorder.stop());

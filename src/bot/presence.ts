@@ -14,6 +14,13 @@ const ACTIVITY: Record<string, ActivityType> = {
   custom: ActivityType.Custom,
 };
 
+/**
+ * Presence updates a minute the bot allows itself: Discord's gateway allows 120 sends a minute,
+ * heartbeats included, and discord.js queues (rather than drops) what goes over its own ~114.
+ */
+export const PRESENCE_BUDGET = 110;
+const PRESENCE_WINDOW_MS = 60_000;
+
 /** The presence a row means; no row → online with no activity. */
 export function presenceFor(row: Pick<BotStatus, 'status' | 'activityType' | 'activity' | 'url'> | null): PresenceData {
   if (!row) return { status: 'online', activities: [], afk: false };
@@ -38,7 +45,10 @@ export class PresenceSync {
   private running: Promise<void> | null = null;
   private again: 'change' | 'force' | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** When recent presence updates were sent (Discord allows 120 gateway sends a minute in all). */
+  private readonly sent: number[] = [];
   /** Called after each op 3 is handed to the gateway (for the sandbox's narration). */
   onApplied?: (presence: PresenceData, row: BotStatus | null) => void;
 
@@ -52,7 +62,7 @@ export class PresenceSync {
     private readonly store: BotStatusStore,
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
-    private readonly opts: { refreshMs: number },
+    private readonly opts: { refreshMs: number; budget?: number; windowMs?: number },
   ) {}
 
   start(): void {
@@ -71,6 +81,7 @@ export class PresenceSync {
     this.client.off(Events.ShardResume, this.onReconnect);
     this.client.off(Events.ShardReady, this.onReconnect);
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.running?.catch(() => undefined);
   }
 
@@ -114,7 +125,26 @@ export class PresenceSync {
     const key = JSON.stringify(presence);
     if (!force && key === this.lastSent) return;
     if (this.stopped || !this.client.isReady()) return;
+    // Over budget: discord.js would queue every update and send stale ones late. Instead wait for
+    // a free slot and then send whatever the row says at that time.
+    const now = Date.now();
+    const budget = this.opts.budget ?? PRESENCE_BUDGET;
+    const windowMs = this.opts.windowMs ?? PRESENCE_WINDOW_MS;
+    while (this.sent.length && now - this.sent[0] > windowMs) this.sent.shift();
+    if (this.sent.length >= budget) {
+      if (!this.retryTimer) {
+        const wait = windowMs - (now - this.sent[0]) + 50;
+        this.logger.warn({ source: 'presence', retryInMs: wait }, `presence: more than ${budget} updates in ${windowMs / 1000} s; sending the latest when Discord allows`);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          void this.request('force');
+        }, wait);
+        this.retryTimer.unref();
+      }
+      return;
+    }
     try {
+      this.sent.push(now);
       this.client.user.setPresence(presence);
     } catch (e) {
       // The shard is between connections; ready/resume re-applies it.

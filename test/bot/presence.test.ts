@@ -96,3 +96,28 @@ describe.each(DRIVERS)('presence from bot_status on $driver', ({ driver, skip })
     expect(h.emu.violations()).toEqual([]);
   });
 });
+
+describe.each(DRIVERS)('presence bursts on $driver', ({ driver, skip }) => {
+  it.skipIf(skip)('stay within the gateway budget and end on the latest row, without stale updates sent late', async () => {
+    const h = await startHarness(driver, 'burst', { bot: { presenceBudget: { budget: 5, windowMs: 1500 } } });
+    try {
+      await h.bot.db.botStatus.createBotStatus({ id: 'burst', activityType: 'playing', activity: 'v0', isActive: true });
+      await h.emu.waitForPresence((p) => p.activities[0]?.name === 'v0');
+      const start = h.emu.presences().length;
+      const t = Date.now();
+      for (let i = 1; i <= 20; i++) {
+        await h.bot.db.botStatus.updateBotActivity({ id: 'burst', activity: `v${i}` });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const last = await h.emu.waitForPresence((p) => p.activities[0]?.name === 'v20', 5000);
+      const sent = h.emu.presences().slice(start);
+      // At most the budget within the first window (one slot went to v0), then the latest row.
+      expect(sent.filter((p) => p.at - t < 1400).length).toBeLessThanOrEqual(5);
+      expect(sent.length).toBeLessThan(20);
+      expect(sent[sent.length - 1]).toBe(last);
+      expect(h.logs.find(/sending the latest when Discord allows/).length).toBeGreaterThan(0);
+    } finally {
+      await h.dispose();
+    }
+  });
+});
