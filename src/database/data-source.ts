@@ -57,7 +57,17 @@ export class ChronicleDataSource extends DataSource {
   override async initialize(): Promise<this> {
     await super.initialize();
     if (this.options.type === 'sqlite' && this.options.database !== ':memory:') {
-      await this.query('PRAGMA journal_mode = WAL');
+      // Several connections switching a fresh file to WAL at once get SQLITE_BUSY at once (SQLite
+      // avoids the deadlock instead of waiting), so this one statement is retried.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.query('PRAGMA journal_mode = WAL');
+          break;
+        } catch (e) {
+          if (attempt >= 500 || !/SQLITE_BUSY/.test(String((e as Error).message))) throw e;
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+        }
+      }
       await this.query('PRAGMA synchronous = NORMAL');
     }
     return this;
