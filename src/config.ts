@@ -151,6 +151,7 @@ const EnvSchema = z.object({
   RECORDER_BATCH_SIZE: int('RECORDER_BATCH_SIZE', 1, 5_000),
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
+  BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
 });
 
 export interface Config {
@@ -176,6 +177,8 @@ export interface Config {
   sqlitePollMs: number;
   /** Write-behind queue: rows per transaction, longest wait before a write, events held in memory. */
   recorder: { batchSize: number; flushMs: number; maxQueue: number };
+  /** At start, messages fetched per channel to fill the gap since the last one recorded (0: off). */
+  backfillMaxMessages: number;
 }
 
 /** Loads `.env` (when present) into process.env without overriding what is already set. */
@@ -218,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     recordContent: v.RECORD_CONTENT ?? true,
     presenceRefreshMinutes: v.PRESENCE_REFRESH_MINUTES ?? 10,
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
+    backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
   };
 }

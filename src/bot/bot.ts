@@ -11,6 +11,7 @@ import { CommandRouter } from '../commands/router';
 import { COMMANDS } from '../commands/registry';
 import { PresenceSync } from './presence';
 import { Recorder } from './recorder';
+import { backfill } from './backfill';
 import { WriteQueue, type WriteQueueOptions } from './write-queue';
 import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../scheduler';
 import type { SkillRegistry } from '../skills';
@@ -116,11 +117,17 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
     const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000, ...opts.presenceBudget });
 
+    if (config.backfillMaxMessages > 0) recorder.hold();
     recorder.start();
     undo.push(() => recorder.stop());
     await feed.start();
     undo.push(() => feed.stop());
     await login(client, token, opts.readyTimeoutMs ?? 60_000);
+    if (config.backfillMaxMessages > 0) {
+      // What was said while the bot was away goes in first; live events held meanwhile follow.
+      await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
+      recorder.release();
+    }
     presence.start();
     undo.push(() => presence.stop());
     client.on(Events.ShardDisconnect, (ev) => {

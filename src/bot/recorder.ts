@@ -22,6 +22,8 @@ const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, Me
  */
 export class Recorder {
   private accepting = false;
+  /** While set, live events wait here (backfill at start goes first, so sessions see time order). */
+  private held: RecordedEvent[] | null = null;
   private botUserId: string | null = null;
   private readonly record: Set<string>;
   private readonly ignore: Set<string>;
@@ -50,7 +52,36 @@ export class Recorder {
 
   /** Records an event the bot produced itself where Discord does not echo it (ephemeral replies). */
   push(event: RecordedEvent): void {
-    this.queue.push(event);
+    this.out(event);
+  }
+
+  /** Holds live events back (in memory) until release(): used while history is backfilled. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const e of held) this.queue.push(e);
+  }
+
+  /** Records messages fetched from channel history, ahead of any held live events. */
+  pushHistory(messages: (APIMessage & { guild_id?: string })[]): number {
+    let n = 0;
+    for (const d of messages) {
+      const ev = this.toCreate(d);
+      if (ev) {
+        this.queue.push({ ...ev, fromHistory: true });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private out(event: RecordedEvent): void {
+    if (this.held) this.held.push(event);
+    else this.queue.push(event);
   }
 
   private handle(packet: GatewayDispatchPayload): void {
@@ -59,7 +90,7 @@ export class Recorder {
       switch (packet.t) {
         case 'MESSAGE_CREATE': {
           const ev = this.toCreate(packet.d);
-          if (ev) this.queue.push(ev);
+          if (ev) this.out(ev);
           break;
         }
         case 'MESSAGE_UPDATE':
@@ -130,22 +161,22 @@ export class Recorder {
       const me = this.botUserId ?? this.client.user?.id;
       if (me && d.author?.id === me && d.interaction_metadata && d.timestamp) {
         const ev = this.toCreate(d as APIMessage);
-        if (ev) this.queue.push(ev);
+        if (ev) this.out(ev);
       }
       return;
     }
     const full = d.author && d.timestamp ? this.toCreate(d as APIMessage) : null;
-    this.queue.push({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? d.content : '', editedAt: new Date(d.edited_timestamp), full });
+    this.out({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? d.content : '', editedAt: new Date(d.edited_timestamp), full });
   }
 
   private onDelete(d: GatewayMessageDeleteDispatchData): void {
     if (!this.inScope(d.channel_id)) return;
-    this.queue.push({ kind: 'delete', discordMessageIds: [d.id], deletedAt: new Date() });
+    this.out({ kind: 'delete', discordMessageIds: [d.id], deletedAt: new Date() });
   }
 
   private onDeleteBulk(d: GatewayMessageDeleteBulkDispatchData): void {
     if (!this.inScope(d.channel_id)) return;
-    this.queue.push({ kind: 'delete', discordMessageIds: [...d.ids], deletedAt: new Date() });
+    this.out({ kind: 'delete', discordMessageIds: [...d.ids], deletedAt: new Date() });
   }
 }
 

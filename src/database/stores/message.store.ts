@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, type EntityManager } from 'typeorm';
+import { In, IsNull, Not, type EntityManager } from 'typeorm';
 import { Message, MESSAGE_ROLES, type MessageMetadata, type MessageRole } from '../../entities/Message';
 import type { StoreContext } from '../database';
 import { decodeContent, encodeContent } from '../content-codec';
@@ -120,6 +120,16 @@ export class MessageStore {
       const res = await em.update(Message, { discordMessageId: In(discordMessageIds), deletedAt: IsNull() }, { deletedAt });
       return res.affected ?? 0;
     });
+  }
+
+  /** The newest recorded Discord message id per channel (channels with none are absent). */
+  async lastDiscordMessageIds(channelIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const channelId of channelIds) {
+      const row = await this.repo.findOne({ where: { channelId, discordMessageId: Not(IsNull()) }, order: { createdAt: 'DESC' }, select: { discordMessageId: true, createdAt: true } });
+      if (row?.discordMessageId) out.set(channelId, row.discordMessageId);
+    }
+    return out;
   }
 
   async countMessages(where: { channelId?: string; sessionId?: string } = {}): Promise<number> {

@@ -27,6 +27,8 @@ export interface RecordedCreate {
   editedAt?: Date | null;
   replyToId?: string | null;
   metadata?: MessageMetadata | null;
+  /** Fetched from channel history (backfill): its author's names are secondhand (no nickname). */
+  fromHistory?: boolean;
 }
 
 export interface RecordedEdit {
@@ -172,7 +174,9 @@ export class RecordingStore {
     const authors = new Map<string, RecordedAuthor>();
     const sessionOwners = new Map<string, RecordedAuthor>();
     for (const c of creates) {
-      authors.set(c.author.id, c.author);
+      // History copies carry no server nickname either: like session owners, they never rename.
+      if (c.fromHistory) sessionOwners.set(c.author.id, c.author);
+      else authors.set(c.author.id, c.author);
       if (c.sessionOwner) sessionOwners.set(c.sessionOwner.id, c.sessionOwner);
     }
     const renameable = new Set(authors.keys());
