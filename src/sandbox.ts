@@ -123,6 +123,47 @@ async function main() {
   };
   if (once) return finish(0);
   out(`\nStill running: the local Discord is at ${emu.apiUrl} (token ${emu.token}). Ctrl-C to stop.`);
+  out('Type to act in it:  ada: hello   ·   bob #random: hi   ·   /status show   ·   ada /history limit:5   ·   click <button id>');
+  const people = new Map([...names].filter(([id]) => id !== emu.botUser.id).map(([id, n]) => [n, id]));
+  let lastReply: InteractionResult | null = null;
+  let lastUserId = carol.id;
+  const rl = (await import('node:readline')).createInterface({ input: process.stdin, terminal: false });
+  let queue: Promise<unknown> = Promise.resolve();
+  rl.on('line', (line) => {
+    queue = queue.then(async () => {
+      const text = line.trim();
+      if (!text) return;
+      const said = /^(\w+)(?:\s+#(general|random))?:\s*(.+)$/.exec(text);
+      const cmd = /^(?:(\w+)\s+)?\/(\w+)(.*)$/.exec(text);
+      const click = /^click\s+(\S+)$/.exec(text);
+      if (said && people.has(said[1])) {
+        await say(said[2] === 'random' ? random.id : general.id, people.get(said[1])!, said[3]);
+      } else if (cmd) {
+        const userId = people.get(cmd[1] ?? 'carol');
+        const def = COMMANDS.find((c) => c.data.name === cmd[2]);
+        if (!userId || !def) return out(`sandbox: unknown ${userId ? `command /${cmd[2]}` : `person ${cmd[1]}`} (people: ${[...people.keys()].join(', ')}; commands: ${COMMANDS.map((c) => `/${c.data.name}`).join(' ')})`);
+        const words = cmd[3].trim();
+        const subs = (def.data.toJSON().options ?? []).filter((o) => o.type === 1).map((o) => o.name);
+        const first = words.split(/\s+/)[0];
+        const sub = subs.includes(first) ? first : undefined;
+        const rest = sub ? words.slice(first.length).trim() : words;
+        const options: Record<string, string | number | boolean> = {};
+        for (const m of rest.matchAll(/(\w+):("[^"]*"|\S+(?:\s+(?!\w+:)\S+)*)/g)) {
+          const v = m[2].replace(/^"|"$/g, '');
+          options[m[1]] = /^-?\d+$/.test(v) ? Number(v) : v;
+        }
+        lastUserId = userId;
+        lastReply = (await command(userId, cmd[2], options, sub)) ?? lastReply;
+        const buttons = (lastReply?.components ?? []).flatMap((row) => ((row as { components?: { custom_id?: string; label?: string }[] }).components ?? []));
+        if (buttons.length) out(`sandbox: buttons: ${buttons.map((b) => `${b.label} → click ${b.custom_id}`).join(' · ')}`);
+      } else if (click && lastReply) {
+        const r = await emu.clickButton({ interaction: lastReply, customId: click[1], userId: lastUserId, channelId: lastReply.channelId });
+        out(`bot             ${r.content ?? ''}`);
+      } else {
+        out('sandbox: try  ada: hello  ·  /ping  ·  bob /mydata show  ·  click <id>');
+      }
+    }).catch((e: Error) => out(`sandbox: ${e.message}`));
+  });
   let signals = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
