@@ -1,4 +1,4 @@
-import { ChannelType, Events, MessageFlags, MessageType, type Client } from 'discord.js';
+import { Events, MessageFlags, MessageType, type Client } from 'discord.js';
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { RecordedAuthor, RecordedCreate, RecordedEvent } from '../database/stores/recording.store';
@@ -189,9 +189,4 @@ function metadataOf(d: APIMessage): RecordedCreate['metadata'] {
   const im = d.interaction_metadata;
   if (im) meta.interaction = { name: (im as { name?: string }).name, userId: im.user.id };
   return Object.keys(meta).length ? meta : null;
-}
-
-/** DM channels have no guild; used by the sandbox's narration. */
-export function isDm(type: ChannelType): boolean {
-  return type === ChannelType.DM || type === ChannelType.GroupDM;
 }

@@ -93,9 +93,10 @@ export class WriteQueue {
     this.schedule();
   }
 
-  private schedule(): void {
+  /** Starts a drain after `delay` ms (default: the backoff, or at once for a full batch, else flushMs). */
+  private schedule(delay?: number): void {
     if (this.running || this.timer) return;
-    const delay = this.backoff || (this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushMs);
+    delay ??= this.backoff || (this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushMs);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.running = this.drain().finally(() => {
@@ -253,19 +254,9 @@ export class WriteQueue {
     if (this.timer && !this.backoff) {
       clearTimeout(this.timer);
       this.timer = null;
-      this.schedule0();
+      this.schedule(0);
     }
     return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
-  }
-
-  private schedule0(): void {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.drain().finally(() => {
-        this.running = null;
-        if (this.queue.length || this.spilled) this.schedule();
-      });
-    }, 0);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, Not, type EntityManager } from 'typeorm';
+import { In, IsNull, Not } from 'typeorm';
 import { Message, MESSAGE_ROLES, type MessageMetadata, type MessageRole } from '../../entities/Message';
 import type { StoreContext } from '../database';
 import { decodeContent, encodeContent } from '../content-codec';
@@ -58,20 +58,6 @@ export class MessageStore {
     const row = toRow(input);
     await this.ctx.write('insert messages', (em) => em.insert(Message, row));
     return fromRow(row);
-  }
-
-  /**
-   * Inserts many messages in the caller's transaction; a Discord message id already stored is
-   * skipped (idempotent replays). Returns how many rows were new.
-   */
-  static async insertIgnoringDuplicates(em: EntityManager, rows: Message[], chunk = 500): Promise<number> {
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += chunk) {
-      const part = rows.slice(i, i + chunk);
-      const res = await em.createQueryBuilder().insert().into(Message).values(part).orIgnore().updateEntity(false).execute();
-      inserted += countAffected(res.raw, part.length);
-    }
-    return inserted;
   }
 
   async getMessage(id: string): Promise<StoredMessage | null> {
@@ -148,11 +134,4 @@ export class MessageStore {
       .getRawOne<{ total: string | number; user: string | number | null }>();
     return { total: Number(raw?.total ?? 0), user: Number(raw?.user ?? 0) };
   }
-}
-
-/** Rows inserted, from the raw result of an INSERT … ON CONFLICT DO NOTHING on either driver. */
-export function countAffected(raw: unknown, fallback: number): number {
-  if (Array.isArray(raw)) return raw.length || 0;
-  if (raw && typeof raw === 'object' && 'affectedRows' in raw) return Number((raw as { affectedRows: number }).affectedRows);
-  return fallback;
 }

@@ -75,22 +75,16 @@ export class PrivacyStore {
       .addSelect('MAX(s.updated_at)', 'last')
       .where('s.user_id = :uid', { uid: user.id })
       .getRawOne<RawSpan>();
-    const messages = await em
-      .createQueryBuilder(Message, 'm')
-      .innerJoin(Session, 's', 's.id = m.session_id')
+    const messages = await inSessionsOf(em, Message, 'm', user.id)
       .select('COUNT(*)', 'n')
       .addSelect("SUM(CASE WHEN m.role = 'user' THEN 1 ELSE 0 END)", 'mine')
       .addSelect('MIN(m.created_at)', 'first')
       .addSelect('MAX(m.created_at)', 'last')
-      .where('s.user_id = :uid', { uid: user.id })
       .getRawOne<RawSpan & { mine: string | number | null }>();
-    const tasks = await em
-      .createQueryBuilder(Task, 't')
-      .innerJoin(Session, 's', 's.id = t.session_id')
+    const tasks = await inSessionsOf(em, Task, 't', user.id)
       .select('COUNT(*)', 'n')
       .addSelect('MIN(t.created_at)', 'first')
       .addSelect('MAX(t.created_at)', 'last')
-      .where('s.user_id = :uid', { uid: user.id })
       .getRawOne<RawSpan>();
     return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, tasks: span(tasks), schedulesCreated };
   }
@@ -102,17 +96,11 @@ export class PrivacyStore {
     const schedulesCreated = person.channel === 'discord' ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
     if (!user) return { user, sessions: [], messages: [], tasks: [], schedulesCreated };
     const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
-    const messages = await em
-      .createQueryBuilder(Message, 'm')
-      .innerJoin(Session, 's', 's.id = m.session_id')
-      .where('s.user_id = :uid', { uid: user.id })
+    const messages = await inSessionsOf(em, Message, 'm', user.id)
       .orderBy('m.created_at', 'ASC')
       .addOrderBy('m.id', 'ASC')
       .getMany();
-    const tasks = await em
-      .createQueryBuilder(Task, 't')
-      .innerJoin(Session, 's', 's.id = t.session_id')
-      .where('s.user_id = :uid', { uid: user.id })
+    const tasks = await inSessionsOf(em, Task, 't', user.id)
       .orderBy('t.created_at', 'ASC')
       .addOrderBy('t.id', 'ASC')
       .getMany();
@@ -138,6 +126,11 @@ export class PrivacyStore {
     const res = await em.update(Schedule, { createdBy: discordUserId }, { createdBy: null, updatedAt: new Date() });
     return res.affected ?? 0;
   }
+}
+
+/** Rows of `entity` (messages or tasks) that belong to the user's sessions. */
+function inSessionsOf<T extends Message | Task>(em: EntityManager, entity: new () => T, alias: string, userId: string) {
+  return em.createQueryBuilder(entity, alias).innerJoin(Session, 's', `s.id = ${alias}.session_id`).where('s.user_id = :uid', { uid: userId });
 }
 
 type RawSpan = { n: string | number; first: string | Date | null; last: string | Date | null };
