@@ -58,6 +58,36 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     expect(r.usersCreated).toBe(0);
   });
 
+
+  it.skipIf(skip)('rewrites a busy session row about once a minute, yet measures idleness from the exact last message', async () => {
+    const C3 = '210000000000000003';
+    const carol = { id: '110000000000000003', username: 'carol', displayName: null };
+    const stored = async () => {
+      const u = await db.users.getUserByChannel({ channel: 'discord', channelUserId: carol.id });
+      return (await db.sessions.listSessionsForUser(u!.id)).map((s) => (s.updatedAt.getTime() - T0) / 1000);
+    };
+    // Seconds 0, 20, 50: the row keeps 0 (less than a minute behind); at 70 it is rewritten.
+    await rec.writeBatch([msg(carol, C3, 0)]);
+    await rec.writeBatch([msg(carol, C3, 20 / 60)]);
+    await rec.writeBatch([msg(carol, C3, 50 / 60)]);
+    expect(await stored()).toEqual([0]);
+    await rec.writeBatch([msg(carol, C3, 70 / 60), msg(carol, C3, 100 / 60)]);
+    expect(await stored()).toEqual([100]);
+    await rec.writeBatch([msg(carol, C3, 110 / 60)]);
+    expect(await stored()).toEqual([100]);
+
+    // 29 min 50 s after the last message (but 30 min after the stored time): still open, for
+    // the commands and for a recorder starting cold.
+    const u = await db.users.getUserByChannel({ channel: 'discord', channelUserId: carol.id });
+    const now = new Date(T0 + 110_000 + idleMs - 10_000);
+    const open = await db.sessions.findOpenSession({ userId: u!.id, channelId: C3, idleMs, now });
+    expect(open && (open.updatedAt.getTime() - T0) / 1000).toBe(110);
+    expect(await db.sessions.findOpenSession({ userId: u!.id, channelId: C3, idleMs, now: new Date(now.getTime() + 20_000) })).toBeNull();
+    const cold = new RecordingStore(db, { idleMs });
+    const r = await cold.writeBatch([msg(carol, C3, (now.getTime() - T0) / 60_000)]);
+    expect(r.sessionsCreated).toBe(0);
+    expect(await stored()).toEqual([(now.getTime() - T0) / 1000]);
+  });
   it.skipIf(skip)('keeps username and display name current', async () => {
     await rec.writeBatch([msg({ ...ada, username: 'ada_l', displayName: 'Ada Lovelace' }, C1, 46)]);
     expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: ada.id })).toMatchObject({ username: 'ada_l', displayName: 'Ada Lovelace' });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { MessageMetadata, MessageRole } from '../../entities/Message';
+import { SESSION_TOUCH_MS } from '../../entities/Session';
 import type { StoreContext } from '../database';
 import { encodeContent } from '../content-codec';
 import { boolValue, bulkRows, dateValue, jsonValue, valuesList, type BulkColumn } from '../sql-values';
@@ -67,6 +68,8 @@ interface CachedSession {
   id: string;
   /** ms epoch of the session's last message. */
   lastAt: number;
+  /** ms epoch of `sessions.updated_at` as stored (at most SESSION_TOUCH_MS behind `lastAt`). */
+  storedAt: number;
 }
 
 const CHANNEL = 'discord';
@@ -102,6 +105,8 @@ const SESSION_KEY_COLUMNS: BulkColumn[] = [
   { name: 'channel_id', type: 'text' },
 ];
 const MESSAGE_COLUMN_LIST = MESSAGE_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+/** A session's newest message time (one step down `idx_messages_session_created`). */
+const LAST_MESSAGE_AT = `(SELECT m."created_at" FROM "messages" m WHERE m."session_id" = s."id" ORDER BY m."created_at" DESC LIMIT 1)`;
 
 /**
  * Writes what the bot records, in batches: one transaction per batch resolves authors to `users`
@@ -186,10 +191,10 @@ export class RecordingStore {
 
     // 2. Sessions: the owner's open session in the channel, in message order.
     const owners = await this.resolveReplyOwners(em, creates, userIds);
-    const { sessionOf, sessionRows } = await this.resolveSessions(em, creates, owners, staged.sessions, result, createdUsers);
+    const { sessionOf, sessionRows, sessionKeeps } = await this.resolveSessions(em, creates, owners, staged.sessions, result, createdUsers);
 
-    // 3. Sessions (new ones and the last-message time of continued ones, in one upsert), then
-    // messages, idempotent on discord_message_id. Each is one statement per chunk with the rows
+    // 3. Sessions (new ones and the last-message time of continued ones, in one upsert; the rest
+    // only made sure of), then messages, idempotent on discord_message_id. Each is one statement per chunk with the rows
     // bound as one JSON text (SQLite) or one array per column (PostgreSQL), not a placeholder per
     // value. On PostgreSQL the statements are sent back to back (the connection runs them in
     // order) instead of waiting for each answer on the event loop; sqlite3 does not promise the
@@ -200,17 +205,15 @@ export class RecordingStore {
       p.catch(() => undefined); // observed below, by Promise.all
       pending.push(p);
     };
-    for (let i = 0; i < sessionRows.length; i += CHUNK_ROWS) {
-      const { from, params } = bulkRows(driver, SESSION_COLUMNS, sessionRows.slice(i, i + CHUNK_ROWS));
-      await run(
-        em
-          .query(
-            `INSERT INTO "sessions" (${SESSION_COLUMN_LIST}, "ended_at") SELECT ${SESSION_COLUMN_LIST}, NULL FROM ${from} WHERE true ` +
-              `ON CONFLICT ("id") DO UPDATE SET "updated_at" = excluded."updated_at" WHERE "sessions"."updated_at" < excluded."updated_at"`,
-            params,
-          )
-          .then(() => undefined),
-      );
+    for (const [rows, onConflict] of [
+      [sessionRows, `DO UPDATE SET "updated_at" = excluded."updated_at" WHERE "sessions"."updated_at" < excluded."updated_at"`],
+      [sessionKeeps, 'DO NOTHING'],
+    ] as const) {
+      for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+        const { from, params } = bulkRows(driver, SESSION_COLUMNS, rows.slice(i, i + CHUNK_ROWS));
+        const sql = `INSERT INTO "sessions" (${SESSION_COLUMN_LIST}, "ended_at") SELECT ${SESSION_COLUMN_LIST}, NULL FROM ${from} WHERE true ON CONFLICT ("id") ${onConflict}`;
+        await run(em.query(sql, params).then(() => undefined));
+      }
     }
     for (let i = 0; i < creates.length; i += CHUNK_ROWS) {
       const part = creates.slice(i, i + CHUNK_ROWS);
@@ -375,7 +378,7 @@ export class RecordingStore {
     staged: Map<string, CachedSession>,
     result: BatchResult,
     createdUsers: Set<string>,
-  ): Promise<{ sessionOf: Map<RecordedCreate, string>; sessionRows: unknown[][] }> {
+  ): Promise<{ sessionOf: Map<RecordedCreate, string>; sessionRows: unknown[][]; sessionKeeps: unknown[][] }> {
     const driver = this.ctx.driver;
     const idle = this.opts.idleMs;
     const working = new Map<string, CachedSession | null>();
@@ -397,15 +400,18 @@ export class RecordingStore {
       const pairs = [...misses.values()];
       for (let i = 0; i < pairs.length; i += CHUNK_ROWS) {
         const { from, params } = bulkRows(driver, SESSION_KEY_COLUMNS, pairs.slice(i, i + CHUNK_ROWS));
-        const rows: { id: string; user_id: string; channel_id: string; updated_at: string | Date }[] = await em.query(
-          `SELECT s."id", s."user_id", s."channel_id", s."updated_at" FROM ${from} CROSS JOIN "sessions" s WHERE s."user_id" = v."user_id" AND s."channel_id" = v."channel_id" AND s."ended_at" IS NULL`,
+        // updated_at may lag the last message by up to SESSION_TOUCH_MS: the newest message says exactly.
+        const rows: { id: string; user_id: string; channel_id: string; updated_at: string | Date; last_message_at: string | Date | null }[] = await em.query(
+          `SELECT s."id", s."user_id", s."channel_id", s."updated_at", ${LAST_MESSAGE_AT} AS "last_message_at" FROM ${from} CROSS JOIN "sessions" s ` +
+            `WHERE s."user_id" = v."user_id" AND s."channel_id" = v."channel_id" AND s."ended_at" IS NULL`,
           params,
         );
         for (const r of rows) {
           const key = `${r.user_id}:${r.channel_id}`;
-          const lastAt = parseDbDate(r.updated_at);
+          const storedAt = parseDbDate(r.updated_at);
+          const lastAt = r.last_message_at === null ? storedAt : Math.max(storedAt, parseDbDate(r.last_message_at));
           const cur = working.get(key);
-          if (!cur || cur.lastAt < lastAt) working.set(key, { id: r.id, lastAt });
+          if (!cur || cur.lastAt < lastAt) working.set(key, { id: r.id, lastAt, storedAt });
         }
       }
       for (const k of misses.keys()) if (!working.has(k)) working.set(k, null);
@@ -420,7 +426,7 @@ export class RecordingStore {
       const t = c.createdAt.getTime();
       let s = working.get(key) ?? null;
       if (!s || t - s.lastAt >= idle) {
-        s = { id: uuidV7(), lastAt: t };
+        s = { id: uuidV7(), lastAt: t, storedAt: -Infinity };
         rowOf.set(s, [s.id, owners.get(c)!, c.channelId, c.guildId, c.createdAt, null]);
         result.sessionsCreated++;
         working.set(key, s);
@@ -431,13 +437,23 @@ export class RecordingStore {
       }
       sessionOf.set(c, s.id);
     }
+    // Written: new sessions, and continued ones whose stored updated_at is SESSION_TOUCH_MS or more
+    // behind their last message, so a busy session's row is rewritten about once a minute, not in
+    // every batch. The others are only made sure of (inserted if the row has gone meanwhile).
     const sessionRows: unknown[][] = [];
+    const sessionKeeps: unknown[][] = [];
     for (const [s, row] of rowOf) {
-      row[5] = new Date(s.lastAt);
-      sessionRows.push(row);
+      if (s.lastAt - s.storedAt < SESSION_TOUCH_MS) {
+        row[5] = new Date(s.storedAt);
+        sessionKeeps.push(row);
+      } else {
+        s.storedAt = s.lastAt;
+        row[5] = new Date(s.lastAt);
+        sessionRows.push(row);
+      }
     }
     for (const [key, s] of working) if (s) staged.set(key, s);
-    return { sessionOf, sessionRows };
+    return { sessionOf, sessionRows, sessionKeeps };
   }
 
   /** Runs a write and returns how many rows it changed, on either driver. */

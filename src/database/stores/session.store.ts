@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IsNull, MoreThan } from 'typeorm';
-import { Session } from '../../entities/Session';
+import { Message } from '../../entities/Message';
+import { Session, SESSION_TOUCH_MS } from '../../entities/Session';
 import type { StoreContext } from '../database';
 import { NotFoundError } from '../errors';
 import { isUuid } from './ids';
@@ -32,13 +33,24 @@ export class SessionStore {
     return this.repo.findOneBy({ id });
   }
 
-  /** The user's open session in the channel: not ended, last message younger than `idleMs`. */
+  /**
+   * The user's open session in the channel: not ended, last message younger than `idleMs`. Its
+   * `updatedAt` is the exact time of that last message (the stored column may lag it by up to
+   * SESSION_TOUCH_MS, so candidates are taken by the column and decided by their newest message).
+   */
   async findOpenSession(input: { userId: string; channelId: string; idleMs: number; now?: Date }): Promise<Session | null> {
-    const since = new Date((input.now ?? new Date()).getTime() - input.idleMs);
-    return this.repo.findOne({
-      where: { userId: input.userId, channelId: input.channelId, endedAt: IsNull(), updatedAt: MoreThan(since) },
+    const since = (input.now ?? new Date()).getTime() - input.idleMs;
+    const candidates = await this.repo.find({
+      where: { userId: input.userId, channelId: input.channelId, endedAt: IsNull(), updatedAt: MoreThan(new Date(since - SESSION_TOUCH_MS)) },
       order: { updatedAt: 'DESC' },
     });
+    let open: Session | null = null;
+    for (const s of candidates) {
+      const last = await this.ctx.manager.getRepository(Message).findOne({ where: { sessionId: s.id }, order: { createdAt: 'DESC' }, select: { id: true, createdAt: true } });
+      if (last && last.createdAt > s.updatedAt) s.updatedAt = last.createdAt;
+      if (s.updatedAt.getTime() > since && (!open || s.updatedAt > open.updatedAt)) open = s;
+    }
+    return open;
   }
 
   async endSession(id: string, at = new Date()): Promise<Session> {
