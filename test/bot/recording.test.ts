@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TextChannel } from 'discord.js';
+import { Events, type Message, type TextChannel } from 'discord.js';
 import { DRIVERS } from '../helpers/databases';
 import { startHarness, until, type Harness } from '../helpers/harness';
 
@@ -124,6 +124,26 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
     await h.bot.queue.flush();
     expect(await h.bot.db.messages.countMessages()).toBe(before + 1001);
     expect(h.bot.queue.stats.duplicates).toBeGreaterThanOrEqual(500);
+  });
+
+  it.skipIf(skip)('hands message dispatches to discord.js only while something listens to them', async () => {
+    const carol = h.emu.createUser({ username: 'carol', globalName: null }).id;
+    h.emu.addMember(h.guildId, carol);
+    const unheard = h.emu.sendMessage({ channelId: h.general, authorId: carol, content: 'no Message object for me' });
+    await waitStored(unheard.id);
+    // discord.js built no Message, so it never cached the author either.
+    expect(h.bot.client.users.cache.has(carol)).toBe(false);
+    const seen: string[] = [];
+    const listener = (m: Message) => seen.push(`${m.id} ${m.content}`);
+    h.bot.client.on(Events.MessageCreate, listener);
+    try {
+      const heard = h.emu.sendMessage({ channelId: h.general, authorId: carol, content: 'a listener gets me' });
+      await waitStored(heard.id);
+      expect(seen).toEqual([`${heard.id} a listener gets me`]);
+      expect(h.bot.client.users.cache.has(carol)).toBe(true);
+    } finally {
+      h.bot.client.off(Events.MessageCreate, listener);
+    }
   });
 
   it.skipIf(skip)('made no invalid request to Discord', () => {
