@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/database/database';
 import { DiscordEmulator, Intents } from '../../src/emulator';
+import { POSTGRES_MIGRATIONS } from '../../src/migrations/postgres';
 import { DRIVERS, scratchDatabase, type ScratchDb } from '../helpers/databases';
 import { startWorld, until, type World } from '../helpers/harness';
 
@@ -123,7 +124,8 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('npm start on Post
     try {
       const r = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl });
       expect(await r.exited).toBe(1);
-      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^chronicle: the database has 2 pending migration\(s\): Init\d+, ChangeNotifications\d+\. Run npm run migration:run/)]);
+      const names = POSTGRES_MIGRATIONS.map((m) => m.name).join(', ');
+      expect(r.stderr.trim().split('\n')).toEqual([`chronicle: the database has ${POSTGRES_MIGRATIONS.length} pending migration(s): ${names}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`]);
       expect(world.emu.identifyCount()).toBe(0);
       const auto = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, MIGRATIONS: 'auto' });
       await until(() => auto.stdout, (s) => s.includes('Chronicle is ready'), 30_000, 'bot ready');
