@@ -1,11 +1,16 @@
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, ForeignKeyError, UniqueViolationError, ValidationError } from '../database/errors';
-import type { BatchResult, RecordedEvent } from '../database/stores/recording.store';
+import type { BatchResult, PreparedBatch, RecordedEvent } from '../database/stores/recording.store';
 import type { Logger } from '../logger';
 
 export interface BatchWriter {
   writeBatch(events: RecordedEvent[]): Promise<BatchResult>;
+  /**
+   * The same in two steps (RecordingStore has it): with it, the queue prepares the next full batch
+   * while the previous one commits, so the event loop's share of the work overlaps the database's.
+   */
+  prepare?(events: RecordedEvent[]): Promise<PreparedBatch>;
 }
 
 export interface WriteQueueOptions {
@@ -66,6 +71,10 @@ export class WriteQueue {
   /** Events written or dropped so far; the queue is FIFO, so this is a position in arrival order. */
   private processed = 0;
   private flushWaiters: { target: number; resolve: () => void }[] = [];
+  /** The next batch, being prepared while the one before it commits: its first item and size. */
+  private ahead: { first: Item; count: number; prepared: Promise<PreparedBatch> } | null = null;
+  /** The batch whose commit is under way. */
+  private committing: Item[] | null = null;
   readonly stats = { received: 0, written: 0, batches: 0, failures: 0, lost: 0, spilled: 0, inserted: 0, duplicates: 0 };
   /** Called after each committed batch with the arrival times of its events. */
   onCommitted?: (items: { event: RecordedEvent; at: number }[], result: BatchResult) => void;
@@ -107,10 +116,21 @@ export class WriteQueue {
   }
 
   private async drain(): Promise<void> {
+    try {
+      await this.drainLoop();
+    } finally {
+      this.dropAhead();
+    }
+  }
+
+  private async drainLoop(): Promise<void> {
     while (this.queue.length || this.spilled) {
       if (!this.queue.length) this.unspill();
-      const batch = this.queue.slice(0, this.limit);
-      const outcome = await this.write(batch);
+      const ahead = this.ahead && this.ahead.first === this.queue[0] ? this.ahead : null;
+      if (ahead) this.ahead = null;
+      else this.dropAhead();
+      const batch = this.queue.slice(0, ahead ? ahead.count : this.limit);
+      const outcome = await this.write(batch, ahead?.prepared);
       if (outcome === 'retry') return; // backing off: schedule() comes back later
       this.backoff = 0;
       if (outcome === 'done') {
@@ -133,9 +153,22 @@ export class WriteQueue {
    * several → 'split': the batch limit halves and drain() tries the same events again in smaller
    * batches until the one at fault is alone; that one is logged and dropped ('done').
    */
-  private async write(batch: Item[]): Promise<'done' | 'retry' | 'split'> {
+  private async write(batch: Item[], prepared?: Promise<PreparedBatch>): Promise<'done' | 'retry' | 'split'> {
     try {
-      const result = await this.writer.writeBatch(batch.map((i) => i.event));
+      let result: BatchResult;
+      if (this.writer.prepare) {
+        const p = await (prepared ?? this.writer.prepare(batch.map((i) => i.event)));
+        this.committing = batch;
+        try {
+          result = await p.commit(() => {
+            if (this.committing === batch) this.prepareAhead(batch.length);
+          });
+        } finally {
+          this.committing = null;
+        }
+      } else {
+        result = await this.writer.writeBatch(batch.map((i) => i.event));
+      }
       this.stats.batches++;
       this.stats.written += batch.length;
       this.stats.inserted += result.inserted;
@@ -143,6 +176,7 @@ export class WriteQueue {
       this.onCommitted?.(batch, result);
       return 'done';
     } catch (e) {
+      this.dropAhead();
       this.stats.failures++;
       if (!PERMANENT.some((k) => e instanceof k)) {
         this.backoff = Math.min(this.backoff ? this.backoff * 2 : 100, 5_000);
@@ -160,6 +194,26 @@ export class WriteQueue {
       this.opts.logger.error({ source: 'recorder', err: (e as Error).message, messageIds: ids, kind: batch[0].event.kind }, `recorder: could not store message ${ids.join(', ')}; dropped`);
       return 'done';
     }
+  }
+
+  /**
+   * While a batch commits, starts preparing the next one — only when a full batch waits behind it
+   * and nothing is going wrong (no backoff, no failing batch being narrowed down).
+   */
+  private prepareAhead(offset: number): void {
+    if (!this.writer.prepare || this.ahead || this.suspect || this.backoff || this.limit !== this.opts.maxBatch) return;
+    if (this.queue.length - offset < this.opts.maxBatch) return;
+    const items = this.queue.slice(offset, offset + this.opts.maxBatch);
+    const prepared = this.writer.prepare(items.map((i) => i.event));
+    prepared.catch(() => undefined); // seen when the batch is written (or dropped)
+    this.ahead = { first: items[0], count: items.length, prepared };
+  }
+
+  /** Gives up a batch prepared ahead (its predecessor failed, or the queue moved on). */
+  private dropAhead(): void {
+    const ahead = this.ahead;
+    this.ahead = null;
+    ahead?.prepared.then((p) => p.discard(), () => undefined);
   }
 
   private spill(items: Item[]): void {

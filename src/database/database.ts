@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
 import type { EntityManager, Logger as TypeOrmLogger } from 'typeorm';
 import { describeDatabase, type DatabaseConfig } from '../config';
-import { ChronicleDataSource, createDataSource, type Driver } from './data-source';
+import { ChronicleDataSource, createDataSource, SQLITE_BUSY_TIMEOUT_MS, type Driver } from './data-source';
 import { translateError } from './errors';
 import { Mutex } from './mutex';
 import { BotStatusStore } from './stores/bot-status.store';
@@ -29,11 +29,24 @@ const SQLITE_BUSY_RETRIES = 50;
 export const noopLogger: DatabaseLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** What every store is given: writes go through `write`, reads through `manager`. */
+type SqliteStatement = import('sqlite3').Statement;
+
 export interface StoreContext {
   readonly driver: Driver;
   readonly manager: EntityManager;
   readonly logger: DatabaseLogger;
   write<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * Runs one write statement inside `write`'s transaction; returns how many rows it changed.
+   * `keep`: a statement run again and again with the same text (SQLite keeps it prepared).
+   */
+  execute(em: EntityManager, sql: string, params: unknown[], opts?: { keep?: boolean }): Promise<number>;
+  /**
+   * Runs a read outside any transaction, on a connection of its own where there can be one (a
+   * pool connection on PostgreSQL; a read-only connection on a SQLite file, which WAL lets read
+   * while a write transaction runs on the main one). It sees committed rows only.
+   */
+  read<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
   /** Stores report their committed changes to watched tables here. */
   readonly changes: EventEmitter<{ change: ['bot_status' | 'schedules'] }>;
 }
@@ -62,6 +75,10 @@ export class Database implements StoreContext {
   readonly privacy: PrivacyStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
+  /** SQLite: the read-only connection `read` uses, opened on first use. */
+  private reader: Promise<import('sqlite3').Database> | null = null;
+  /** SQLite: prepared statements kept for the connection's lifetime, by SQL text (see execute). */
+  private readonly statements = new Map<string, Promise<SqliteStatement>>();
 
   private constructor(
     readonly config: DatabaseConfig,
@@ -156,6 +173,52 @@ export class Database implements StoreContext {
     return this.driver === 'sqlite' ? this.writeLock.run(run) : run();
   }
 
+  /**
+   * Runs one write statement inside `write`'s transaction and returns how many rows it changed.
+   * With `keep`, on SQLite, the statement is prepared once and kept (the recorder's bulk statements
+   * have constant text, their rows bound as one JSON parameter): sqlite3 runs a statement it has to
+   * prepare only after a few turns of the event loop — held up by whatever JavaScript runs
+   * meanwhile — while a prepared one starts on its thread at once, in parallel with the event loop.
+   */
+  async execute(em: EntityManager, sql: string, params: unknown[], opts: { keep?: boolean } = {}): Promise<number> {
+    if (this.driver !== 'sqlite' || !opts.keep) {
+      const res = await em.queryRunner!.query(sql, params, true);
+      return Number(res.affected ?? 0);
+    }
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      const connection = (this.dataSource.driver as unknown as { databaseConnection: import('sqlite3').Database }).databaseConnection;
+      statement = new Promise<SqliteStatement>((resolve, reject) => {
+        const st = connection.prepare(sql, (err) => (err ? reject(err) : resolve(st)));
+      });
+      this.statements.set(sql, statement);
+      statement.catch(() => this.statements.delete(sql));
+    }
+    const st = await statement;
+    return new Promise<number>((resolve, reject) => {
+      st.run(params, function (this: import('sqlite3').RunResult, err: Error | null) {
+        if (err) reject(err);
+        else resolve(this.changes);
+      });
+    });
+  }
+
+  async read<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    if (this.config.driver !== 'sqlite' || this.config.path === ':memory:') return this.dataSource.query(sql, params);
+    const file = this.config.path;
+    this.reader ??= new Promise((resolve, reject) => {
+      const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+      const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
+      db.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);
+    });
+    const db = await this.reader;
+    try {
+      return await new Promise<T[]>((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+    } catch (e) {
+      throw translateError(e, 'read');
+    }
+  }
+
   /** Round-trip time of a trivial query, in milliseconds. */
   async ping(): Promise<number> {
     const t = performance.now();
@@ -164,7 +227,17 @@ export class Database implements StoreContext {
   }
 
   async close(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.writeLock.run(() => this.dataSource.destroy());
+    if (!this.dataSource.isInitialized) return;
+    await this.writeLock.run(async () => {
+      // sqlite3 cannot close a connection with statements still prepared on it.
+      const kept = await Promise.allSettled(this.statements.values());
+      this.statements.clear();
+      for (const k of kept) if (k.status === 'fulfilled') await new Promise<void>((r) => k.value.finalize(() => r()));
+      const reader = await this.reader?.catch(() => null);
+      this.reader = null;
+      if (reader) await new Promise<void>((r) => reader.close(() => r()));
+      await this.dataSource.destroy();
+    });
   }
 }
 

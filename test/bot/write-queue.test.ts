@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WriteQueue } from '../../src/bot/write-queue';
 import type { Database } from '../../src/database/database';
-import { RecordingStore, type RecordedCreate, type RecordedEvent } from '../../src/database/stores/recording.store';
+import { RecordingStore, type PreparedBatch, type RecordedCreate, type RecordedEvent } from '../../src/database/stores/recording.store';
 import { createLogger } from '../../src/logger';
 import { DRIVERS, openTestDatabase } from '../helpers/databases';
 import { externalExec } from '../helpers/external';
@@ -37,7 +37,7 @@ describe('the write-behind queue', () => {
   });
   afterAll(async () => db?.dispose());
 
-  const make = (writer: { writeBatch(e: RecordedEvent[]): Promise<unknown> }, logs: LogCapture, extra: Partial<ConstructorParameters<typeof WriteQueue>[1]> = {}) =>
+  const make = (writer: { writeBatch(e: RecordedEvent[]): Promise<unknown>; prepare?(e: RecordedEvent[]): Promise<PreparedBatch> }, logs: LogCapture, extra: Partial<ConstructorParameters<typeof WriteQueue>[1]> = {}) =>
     new WriteQueue(writer as never, { maxBatch: 100, flushMs: 2, maxQueue: 1000, spillFile: path.join(dir, `spill-${n}.jsonl`), logger: createLogger({ level: 'info', destination: logs }).logger, ...extra });
 
   it('retries with backoff while the database is down and loses nothing', async () => {
@@ -89,6 +89,47 @@ describe('the write-behind queue', () => {
     const err = logs.find(/could not store message/);
     expect(err).toHaveLength(1);
     expect(err[0].messageIds).toEqual([poison.discordMessageId]);
+  });
+
+  it('prepares the next batch while one commits; a failed commit takes the prepared one with it; nothing lost or doubled', async () => {
+    const logs = new LogCapture();
+    const store = new RecordingStore(db, { idleMs: 60_000 });
+    let committing = 0;
+    let preparedWhileCommitting = 0;
+    let commits = 0;
+    const writer = {
+      writeBatch: (e: RecordedEvent[]) => store.writeBatch(e),
+      prepare: async (events: RecordedEvent[]): Promise<PreparedBatch> => {
+        if (committing) preparedWhileCommitting++;
+        const p = await store.prepare(events);
+        return {
+          discard: () => p.discard(),
+          commit: async (onIssued) => {
+            commits++;
+            committing++;
+            try {
+              if (commits === 3) {
+                // As when the transaction fails: the store gives the batch up.
+                p.discard();
+                throw new Error('Connection terminated unexpectedly');
+              }
+              return await p.commit(onIssued);
+            } finally {
+              committing--;
+            }
+          },
+        };
+      },
+    };
+    const q = make(writer, logs);
+    const before = await db.messages.countMessages();
+    const events = Array.from({ length: 1000 }, () => event());
+    for (const e of events) q.push(e);
+    await q.flush();
+    expect(preparedWhileCommitting).toBeGreaterThan(3);
+    expect(q.stats).toMatchObject({ received: 1000, written: 1000, failures: 1, lost: 0, inserted: 1000, duplicates: 0 });
+    expect(await db.messages.countMessages()).toBe(before + 1000);
+    for (const e of [events[0], events[250], events[999]]) expect(await db.messages.getByDiscordId(e.discordMessageId)).not.toBeNull();
   });
 
   it('at shutdown with the database down, keeps what it holds on disk; the next start replays it', async () => {

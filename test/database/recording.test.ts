@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database/database';
-import { RecordingStore, type RecordedAuthor, type RecordedCreate } from '../../src/database/stores/recording.store';
+import { RecordingStore, StaleBatchError, type RecordedAuthor, type RecordedCreate } from '../../src/database/stores/recording.store';
 import { DRIVERS, openTestDatabase } from '../helpers/databases';
 
 const ada: RecordedAuthor = { id: '110000000000000001', username: 'ada', displayName: 'Ada' };
@@ -125,6 +125,43 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     expect((await db.messages.getByDiscordId(b.discordMessageId))?.deletedAt).toBeInstanceOf(Date);
     expect(await db.messages.getByDiscordId(unseen.discordMessageId)).toMatchObject({ content: 'new' });
     expect((await db.messages.getByDiscordId(unseen.discordMessageId))?.editedAt).toBeInstanceOf(Date);
+  });
+
+  it.skipIf(skip)('a batch prepared while another is uncommitted sees its users and sessions; in order only', async () => {
+    const dave = { id: '110000000000000004', username: 'dave', displayName: null };
+    const C4 = '210000000000000004';
+    const store = new RecordingStore(db, { idleMs });
+    const a = await store.prepare([msg(dave, C4, 300)]);
+    const b = await store.prepare([msg(dave, C4, 301), msg(dave, C4, 302)]);
+    // Out of order: refused, nothing written.
+    await expect(b.commit()).rejects.toBeInstanceOf(StaleBatchError);
+    expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: dave.id })).toBeNull();
+
+    const a2 = await store.prepare([msg(dave, C4, 303)]);
+    const b2 = await store.prepare([msg(dave, C4, 304), msg(dave, C4, 305)]);
+    a.discard(); // a2 and b2 were planned behind a: stale now
+    await expect(a2.commit()).rejects.toBeInstanceOf(StaleBatchError);
+    b2.discard();
+
+    const first = await store.prepare([msg(dave, C4, 306)]);
+    const second = await store.prepare([msg(dave, C4, 307), msg(dave, C4, 308)]);
+    expect(await first.commit()).toMatchObject({ inserted: 1, usersCreated: 1, sessionsCreated: 1 });
+    expect(await second.commit()).toMatchObject({ inserted: 2, usersCreated: 0, sessionsCreated: 0 });
+    const user = await db.users.getUserByChannel({ channel: 'discord', channelUserId: dave.id });
+    const sessions = await db.sessions.listSessionsForUser(user!.id);
+    expect(sessions).toHaveLength(1);
+    expect(await db.messages.countMessages({ sessionId: sessions[0].id })).toBe(3);
+  });
+
+  it.skipIf(skip)('a user created by someone else after the batch was prepared makes it stale, not a failure', async () => {
+    const erin = { id: '110000000000000005', username: 'erin', displayName: null };
+    const store = new RecordingStore(db, { idleMs });
+    const events = [msg(erin, C1, 400)];
+    const prepared = await store.prepare(events);
+    await db.users.createUser({ channel: 'discord', channelUserId: erin.id, username: 'erin' });
+    await expect(prepared.commit()).rejects.toBeInstanceOf(StaleBatchError);
+    expect(await db.messages.getByDiscordId(events[0].discordMessageId)).toBeNull();
+    expect(await store.writeBatch(events)).toMatchObject({ inserted: 1, usersCreated: 0 });
   });
 
   it.skipIf(skip)('writes a large batch with many users and channels in one go', async () => {

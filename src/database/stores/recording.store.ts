@@ -5,6 +5,7 @@ import { SESSION_TOUCH_MS } from '../../entities/Session';
 import type { StoreContext } from '../database';
 import { encodeContent } from '../content-codec';
 import { boolValue, bulkRows, dateValue, jsonValue, valuesList, type BulkColumn } from '../sql-values';
+import { StoreError } from '../errors';
 import { LruMap } from '../lru';
 
 /** A Discord author as the recorder sees it (no discord.js types here). */
@@ -108,6 +109,48 @@ const MESSAGE_COLUMN_LIST = MESSAGE_COLUMNS.map((c) => `"${c.name}"`).join(', ')
 /** A session's newest message time (one step down `idx_messages_session_created`). */
 const LAST_MESSAGE_AT = `(SELECT m."created_at" FROM "messages" m WHERE m."session_id" = s."id" ORDER BY m."created_at" DESC LIMIT 1)`;
 
+/** A read of committed rows (StoreContext.read). */
+type Read = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+
+/** Users and sessions a batch creates or changes, published to the caches once it commits. */
+interface Staged {
+  users: Map<string, CachedUser>;
+  sessions: Map<string, CachedSession>;
+}
+
+/** A batch worked out and turned into statements, ready to run in one transaction. */
+interface Plan {
+  events: RecordedEvent[];
+  freshUsers: { discordId: string; user: CachedUser }[];
+  renames: { id: string; a: RecordedAuthor }[];
+  statements: { sql: string; params: unknown[]; messages?: number }[];
+  result: BatchResult;
+}
+
+/** A batch planned by RecordingStore.prepare, to be committed (or discarded) in the order prepared. */
+export interface PreparedBatch {
+  /**
+   * Writes the batch in one transaction. `onIssued` is called (on a later turn of the event loop)
+   * once its big statements have gone to the database, while they run: the moment to prepare the
+   * next batch, without holding up the statements of this one.
+   */
+  commit(onIssued?: () => void): Promise<BatchResult>;
+  /** Gives the batch up without writing; batches prepared after it become stale too. */
+  discard(): void;
+}
+
+/**
+ * The plan of a batch no longer holds: a batch prepared before it failed or was discarded, or a
+ * user it was to create was created meanwhile by someone else. Nothing was written; preparing the
+ * batch again works it out afresh.
+ */
+export class StaleBatchError extends StoreError {
+  constructor(reason: string) {
+    super(`record batch: ${reason}; prepare it again`);
+    this.name = 'StaleBatchError';
+  }
+}
+
 /**
  * Writes what the bot records, in batches: one transaction per batch resolves authors to `users`
  * (created or kept current), messages to the owner's open session in that channel (a new session
@@ -115,10 +158,21 @@ const LAST_MESSAGE_AT = `(SELECT m."created_at" FROM "messages" m WHERE m."sessi
  * stored is skipped) and applies edits and deletes. Users and open sessions are cached in memory
  * (bounded LRU) with the database as the truth: a cache miss reads the database, and cache
  * updates are published only after the transaction commits.
+ *
+ * A batch is prepared (worked out and turned into statements, on the event loop, with reads for
+ * cache misses) and then committed (the statements in one transaction). The write queue prepares
+ * the next batch while the previous one commits, so the event loop's share and the database's
+ * share of the work overlap; a batch prepared while others are uncommitted sees their users and
+ * sessions as if they had been written, and if one of them fails it becomes stale and is prepared
+ * again.
  */
 export class RecordingStore {
   private readonly users = new LruMap<string, CachedUser>(USER_CACHE_MAX);
   private readonly sessions = new LruMap<string, CachedSession>(SESSION_CACHE_MAX);
+  /** Changes of batches prepared but not yet committed, oldest first. */
+  private pending: Staged[] = [];
+  /** Bumped when a batch fails or is discarded: every batch prepared before that is stale. */
+  private generation = 0;
 
   constructor(
     private readonly ctx: StoreContext,
@@ -147,14 +201,70 @@ export class RecordingStore {
   }
 
   async writeBatch(events: RecordedEvent[]): Promise<BatchResult> {
-    const staged = { users: new Map<string, CachedUser>(), sessions: new Map<string, CachedSession>() };
-    const result = await this.ctx.write('record batch', (em) => this.writeInTransaction(em, events, staged));
-    for (const [k, v] of staged.users) this.users.set(k, v);
-    for (const [k, v] of staged.sessions) this.sessions.set(k, v);
-    return result;
+    return (await this.prepare(events)).commit();
   }
 
-  private async writeInTransaction(em: EntityManager, events: RecordedEvent[], staged: { users: Map<string, CachedUser>; sessions: Map<string, CachedSession> }): Promise<BatchResult> {
+  async prepare(events: RecordedEvent[]): Promise<PreparedBatch> {
+    const generation = this.generation;
+    const staged: Staged = { users: new Map(), sessions: new Map() };
+    const plan = await this.plan(events, staged);
+    if (generation !== this.generation) throw new StaleBatchError('a batch prepared before it failed');
+    this.pending.push(staged);
+    let settled = false;
+    const giveUp = () => {
+      this.generation++;
+      this.pending = [];
+    };
+    return {
+      commit: async (onIssued) => {
+        if (settled) throw new Error('record batch: already committed or discarded');
+        settled = true;
+        if (generation !== this.generation || this.pending[0] !== staged) throw new StaleBatchError('a batch prepared before it failed or is not committed yet');
+        let result: BatchResult;
+        let failed = false;
+        const issued = () => setImmediate(() => failed || onIssued?.());
+        try {
+          result = await this.ctx.write('record batch', (em) => this.execute(em, plan, issued));
+        } catch (e) {
+          failed = true;
+          giveUp();
+          throw e;
+        }
+        this.pending.shift();
+        for (const [k, v] of staged.users) this.users.set(k, v);
+        for (const [k, v] of staged.sessions) this.sessions.set(k, v);
+        return result;
+      },
+      discard: () => {
+        if (settled) return;
+        settled = true;
+        if (generation === this.generation) giveUp();
+      },
+    };
+  }
+
+  /** A cached user, as the batches prepared but not committed yet leave it. */
+  private cachedUser(discordId: string): CachedUser | undefined {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const u = this.pending[i].users.get(discordId);
+      if (u) return u;
+    }
+    return this.users.get(discordId);
+  }
+
+  /** A cached open session (`user:channel`), as the batches prepared but not committed yet leave it. */
+  private cachedSession(key: string): CachedSession | undefined {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const s = this.pending[i].sessions.get(key);
+      if (s) return s;
+    }
+    return this.sessions.get(key);
+  }
+
+  /** Works a batch out (reading the database for cache misses) into the statements that write it. */
+  private async plan(events: RecordedEvent[], staged: Staged): Promise<Plan> {
+    // Reads see committed rows only; what the batches prepared before this one write is in `pending`.
+    const read: Read = (sql, params) => this.ctx.read(sql, params);
     const driver = this.ctx.driver;
     const result: BatchResult = { inserted: 0, duplicates: 0, edited: 0, deleted: 0, usersCreated: 0, sessionsCreated: 0 };
 
@@ -163,7 +273,7 @@ export class RecordingStore {
     for (const e of events) if (e.kind === 'create') creates.push(e);
     const edits = events.filter((e): e is RecordedEdit => e.kind === 'edit');
     if (edits.some((e) => e.full)) {
-      const known = await this.existingDiscordIds(em, edits.filter((e) => e.full).map((e) => e.discordMessageId));
+      const known = await this.existingDiscordIds(read, edits.filter((e) => e.full).map((e) => e.discordMessageId));
       const createdHere = new Set(creates.map((c) => c.discordMessageId));
       for (const e of edits) {
         if (e.full && !known.has(e.discordMessageId) && !createdHere.has(e.discordMessageId)) {
@@ -187,32 +297,25 @@ export class RecordingStore {
     const renameable = new Set(authors.keys());
     for (const [id, o] of sessionOwners) if (!authors.has(id)) authors.set(id, o);
     const createdUsers = new Set<string>();
-    const userIds = await this.resolveUsers(em, authors, renameable, staged.users, result, createdUsers);
+    const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(read, authors, renameable, staged.users, createdUsers);
+    result.usersCreated = freshUsers.length;
 
     // 2. Sessions: the owner's open session in the channel, in message order.
-    const owners = await this.resolveReplyOwners(em, creates, userIds);
-    const { sessionOf, sessionRows, sessionKeeps } = await this.resolveSessions(em, creates, owners, staged.sessions, result, createdUsers);
+    const owners = await this.resolveReplyOwners(read, creates, userIds);
+    const { sessionOf, sessionRows, sessionKeeps } = await this.resolveSessions(read, creates, owners, staged.sessions, result, createdUsers);
 
     // 3. Sessions (new ones and the last-message time of continued ones, in one upsert; the rest
-    // only made sure of), then messages, idempotent on discord_message_id. Each is one statement per chunk with the rows
-    // bound as one JSON text (SQLite) or one array per column (PostgreSQL), not a placeholder per
-    // value. On PostgreSQL the statements are sent back to back (the connection runs them in
-    // order) instead of waiting for each answer on the event loop; sqlite3 does not promise the
-    // order of statements issued together, so there each is awaited.
-    const pending: Promise<void>[] = [];
-    const run = async (p: Promise<void>) => {
-      if (driver !== 'postgres') return p;
-      p.catch(() => undefined); // observed below, by Promise.all
-      pending.push(p);
-    };
+    // only made sure of), then messages, idempotent on discord_message_id. Each is one statement
+    // per chunk with the rows bound as one JSON text (SQLite) or one array per column
+    // (PostgreSQL), not a placeholder per value.
+    const statements: Plan['statements'] = [];
     for (const [rows, onConflict] of [
       [sessionRows, `DO UPDATE SET "updated_at" = excluded."updated_at" WHERE "sessions"."updated_at" < excluded."updated_at"`],
       [sessionKeeps, 'DO NOTHING'],
     ] as const) {
       for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
         const { from, params } = bulkRows(driver, SESSION_COLUMNS, rows.slice(i, i + CHUNK_ROWS));
-        const sql = `INSERT INTO "sessions" (${SESSION_COLUMN_LIST}, "ended_at") SELECT ${SESSION_COLUMN_LIST}, NULL FROM ${from} WHERE true ON CONFLICT ("id") ${onConflict}`;
-        await run(em.query(sql, params).then(() => undefined));
+        statements.push({ sql: `INSERT INTO "sessions" (${SESSION_COLUMN_LIST}, "ended_at") SELECT ${SESSION_COLUMN_LIST}, NULL FROM ${from} WHERE true ON CONFLICT ("id") ${onConflict}`, params });
       }
     }
     for (let i = 0; i < creates.length; i += CHUNK_ROWS) {
@@ -224,18 +327,58 @@ export class RecordingStore {
         rows[k] = [uuidV7(), sessionOf.get(c)!, c.role, content, escaped, c.discordMessageId, c.channelId, c.guildId, c.replyToId ?? null, jsonValue(c.metadata), c.createdAt, c.editedAt ?? null];
       }
       const { from, params } = bulkRows(driver, MESSAGE_COLUMNS, rows);
-      const sql = `INSERT INTO "messages" (${MESSAGE_COLUMN_LIST}, "deleted_at") SELECT ${MESSAGE_COLUMN_LIST}, NULL FROM ${from} WHERE true ON CONFLICT ("discord_message_id") DO NOTHING`;
-      await run(
-        this.execCount(em, sql, params).then((inserted) => {
-          result.inserted += inserted;
-          result.duplicates += part.length - inserted;
-        }),
+      statements.push({ sql: `INSERT INTO "messages" (${MESSAGE_COLUMN_LIST}, "deleted_at") SELECT ${MESSAGE_COLUMN_LIST}, NULL FROM ${from} WHERE true ON CONFLICT ("discord_message_id") DO NOTHING`, params, messages: part.length });
+    }
+    return { events, freshUsers, renames, statements, result };
+  }
+
+  /** Runs a plan inside the batch's transaction. */
+  private async execute(em: EntityManager, plan: Plan, issued: () => void): Promise<BatchResult> {
+    const driver = this.ctx.driver;
+    const result = { ...plan.result };
+    const now = new Date();
+    for (let i = 0; i < plan.freshUsers.length; i += CHUNK_ROWS) {
+      const part = plan.freshUsers.slice(i, i + CHUNK_ROWS);
+      const params: unknown[] = [];
+      for (const f of part) params.push(f.user.id, CHANNEL, f.discordId, f.user.username, f.user.displayName, dateValue(driver, now), dateValue(driver, now));
+      const inserted = await this.execCount(
+        em,
+        `INSERT INTO "users" ("id", "channel", "channel_user_id", "username", "display_name", "created_at", "updated_at") VALUES ${valuesList(driver, part.length, 7, ['uuid', '', '', '', '', 'timestamptz', 'timestamptz'])} ` +
+          `ON CONFLICT ("channel", "channel_user_id") DO NOTHING`,
+        params,
+      );
+      // Someone else (a command) made one of these users since the batch was prepared.
+      if (inserted < part.length) throw new StaleBatchError('a user it was to create was created meanwhile');
+    }
+    for (const { id, a } of plan.renames) {
+      await em.query(
+        driver === 'postgres' ? 'UPDATE "users" SET "username" = $1, "display_name" = $2, "updated_at" = $3 WHERE "id" = $4' : 'UPDATE "users" SET "username" = ?, "display_name" = ?, "updated_at" = ? WHERE "id" = ?',
+        [a.username, a.displayName, dateValue(driver, now), id],
       );
     }
+    // On PostgreSQL the statements are sent back to back (the connection runs them in order)
+    // instead of waiting for each answer on the event loop; sqlite3 does not promise the order of
+    // statements issued together, so there each is awaited.
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < plan.statements.length; i++) {
+      const st = plan.statements[i];
+      // Bulk statements: their text is the same in every batch.
+      const p = this.execCount(em, st.sql, st.params, true).then((n) => {
+        if (st.messages === undefined) return;
+        result.inserted += n;
+        result.duplicates += st.messages - n;
+      });
+      if (i === plan.statements.length - 1) issued();
+      if (driver === 'postgres') {
+        p.catch(() => undefined); // observed below, by Promise.all
+        pending.push(p);
+      } else await p;
+    }
+    if (!plan.statements.length) issued();
     await Promise.all(pending);
 
     // 4. Edits and deletes, in the order they came.
-    for (const e of events) {
+    for (const e of plan.events) {
       if (e.kind === 'edit') {
         const { content, escaped } = encodeContent(e.content);
         result.edited += await this.execCount(
@@ -260,84 +403,81 @@ export class RecordingStore {
     return result;
   }
 
-  private async existingDiscordIds(em: EntityManager, ids: string[]): Promise<Set<string>> {
+  private async existingDiscordIds(read: Read, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += CHUNK_ROWS) {
       const part = ids.slice(i, i + CHUNK_ROWS);
       const ph = this.ctx.driver === 'postgres' ? part.map((_, k) => `$${k + 1}`) : part.map(() => '?');
-      const rows: { id: string }[] = await em.query(`SELECT "discord_message_id" AS id FROM "messages" WHERE "discord_message_id" IN (${ph.join(', ')})`, part);
+      const rows: { id: string }[] = await read(`SELECT "discord_message_id" AS id FROM "messages" WHERE "discord_message_id" IN (${ph.join(', ')})`, part);
       for (const r of rows) found.add(r.id);
     }
     return found;
   }
 
-  /** Maps Discord user ids to `users.id`, creating or refreshing rows as needed. */
-  private async resolveUsers(em: EntityManager, authors: Map<string, RecordedAuthor>, renameable: Set<string>, staged: Map<string, CachedUser>, result: BatchResult, created?: Set<string>): Promise<Map<string, string>> {
+  /**
+   * Maps Discord user ids to `users.id`: from the cache, else the database, else a new user (in
+   * `fresh`, to insert); `renames` are known users whose names changed.
+   */
+  private async resolveUsers(
+    read: Read,
+    authors: Map<string, RecordedAuthor>,
+    renameable: Set<string>,
+    staged: Map<string, CachedUser>,
+    created: Set<string>,
+  ): Promise<{ ids: Map<string, string>; fresh: Plan['freshUsers']; renames: Plan['renames'] }> {
     const driver = this.ctx.driver;
     const ids = new Map<string, string>();
     const missing: string[] = [];
-    const changed: { id: string; a: RecordedAuthor }[] = [];
+    const renames: Plan['renames'] = [];
+    const fresh: Plan['freshUsers'] = [];
+    const rename = (id: string, a: RecordedAuthor) => {
+      renames.push({ id, a });
+      staged.set(a.id, { id, username: a.username, displayName: a.displayName });
+    };
     for (const [discordId, a] of authors) {
-      const cached = this.users.get(discordId);
+      const cached = this.cachedUser(discordId);
       if (!cached) {
         missing.push(discordId);
         continue;
       }
       ids.set(discordId, cached.id);
-      if (renameable.has(discordId) && (cached.username !== a.username || cached.displayName !== a.displayName)) changed.push({ id: cached.id, a });
+      if (renameable.has(discordId) && (cached.username !== a.username || cached.displayName !== a.displayName)) rename(cached.id, a);
     }
     if (missing.length) {
       const found = new Map<string, CachedUser>();
       for (let i = 0; i < missing.length; i += CHUNK_ROWS) {
         const part = missing.slice(i, i + CHUNK_ROWS);
         const ph = driver === 'postgres' ? part.map((_, k) => `$${k + 2}`) : part.map(() => '?');
-        const rows: { id: string; cuid: string; username: string | null; display_name: string | null }[] = await em.query(
+        const rows: { id: string; cuid: string; username: string | null; display_name: string | null }[] = await read(
           `SELECT "id", "channel_user_id" AS cuid, "username", "display_name" FROM "users" WHERE "channel" = ${driver === 'postgres' ? '$1' : '?'} AND "channel_user_id" IN (${ph.join(', ')})`,
           [CHANNEL, ...part],
         );
         for (const r of rows) found.set(r.cuid, { id: r.id, username: r.username, displayName: r.display_name });
       }
-      const now = new Date();
-      const fresh: { discordId: string; user: CachedUser }[] = [];
       for (const discordId of missing) {
         const a = authors.get(discordId)!;
         const row = found.get(discordId);
         if (row) {
           ids.set(discordId, row.id);
           staged.set(discordId, row);
-          if (renameable.has(discordId) && (row.username !== a.username || row.displayName !== a.displayName)) changed.push({ id: row.id, a });
+          if (renameable.has(discordId) && (row.username !== a.username || row.displayName !== a.displayName)) rename(row.id, a);
         } else {
           const user = { id: randomUUID(), username: a.username, displayName: a.displayName };
           fresh.push({ discordId, user });
-          created?.add(user.id);
+          created.add(user.id);
           ids.set(discordId, user.id);
           staged.set(discordId, user);
         }
       }
-      for (let i = 0; i < fresh.length; i += CHUNK_ROWS) {
-        const part = fresh.slice(i, i + CHUNK_ROWS);
-        const params: unknown[] = [];
-        for (const f of part) params.push(f.user.id, CHANNEL, f.discordId, f.user.username, f.user.displayName, dateValue(driver, now), dateValue(driver, now));
-        await em.query(`INSERT INTO "users" ("id", "channel", "channel_user_id", "username", "display_name", "created_at", "updated_at") VALUES ${valuesList(driver, part.length, 7, ['uuid', '', '', '', '', 'timestamptz', 'timestamptz'])}`, params);
-        result.usersCreated += part.length;
-      }
     }
-    const now = new Date();
-    for (const { id, a } of changed) {
-      await em.query(
-        driver === 'postgres' ? 'UPDATE "users" SET "username" = $1, "display_name" = $2, "updated_at" = $3 WHERE "id" = $4' : 'UPDATE "users" SET "username" = ?, "display_name" = ?, "updated_at" = ? WHERE "id" = ?',
-        [a.username, a.displayName, dateValue(driver, now), id],
-      );
-      staged.set(a.id, { id, username: a.username, displayName: a.displayName });
-    }
-    return ids;
+    return { ids, fresh, renames };
   }
 
   /**
    * The user whose session each message goes in: its session owner when given; for the bot's
    * replies to a message, the author of that message (looked up when it is stored); else the author.
    */
-  private async resolveReplyOwners(em: EntityManager, creates: RecordedCreate[], userIds: Map<string, string>): Promise<Map<RecordedCreate, string>> {
+  private async resolveReplyOwners(read: Read, creates: RecordedCreate[], userIds: Map<string, string>): Promise<Map<RecordedCreate, string>> {
     const owners = new Map<RecordedCreate, string>();
     const lookups: RecordedCreate[] = [];
     for (const c of creates) {
@@ -354,7 +494,7 @@ export class RecordingStore {
       for (let i = 0; i < need.length; i += CHUNK_ROWS) {
         const part = need.slice(i, i + CHUNK_ROWS);
         const ph = this.ctx.driver === 'postgres' ? part.map((_, k) => `$${k + 1}`) : part.map(() => '?');
-        const rows: { mid: string; uid: string }[] = await em.query(
+        const rows: { mid: string; uid: string }[] = await read(
           `SELECT m."discord_message_id" AS mid, s."user_id" AS uid FROM "messages" m JOIN "sessions" s ON s."id" = m."session_id" WHERE m."discord_message_id" IN (${ph.join(', ')})`,
           part,
         );
@@ -372,7 +512,7 @@ export class RecordingStore {
    * Users created in this batch (`createdUsers`) have no sessions yet: they are not looked up.
    */
   private async resolveSessions(
-    em: EntityManager,
+    read: Read,
     creates: RecordedCreate[],
     owners: Map<RecordedCreate, string>,
     staged: Map<string, CachedSession>,
@@ -390,7 +530,7 @@ export class RecordingStore {
       const key = `${owner}:${c.channelId}`;
       keys[i] = key;
       if (working.has(key) || misses.has(key)) continue;
-      const cached = this.sessions.get(key);
+      const cached = this.cachedSession(key);
       if (cached) working.set(key, { ...cached });
       else if (createdUsers.has(owner)) working.set(key, null);
       else misses.set(key, [owner, c.channelId]);
@@ -401,7 +541,7 @@ export class RecordingStore {
       for (let i = 0; i < pairs.length; i += CHUNK_ROWS) {
         const { from, params } = bulkRows(driver, SESSION_KEY_COLUMNS, pairs.slice(i, i + CHUNK_ROWS));
         // updated_at may lag the last message by up to SESSION_TOUCH_MS: the newest message says exactly.
-        const rows: { id: string; user_id: string; channel_id: string; updated_at: string | Date; last_message_at: string | Date | null }[] = await em.query(
+        const rows: { id: string; user_id: string; channel_id: string; updated_at: string | Date; last_message_at: string | Date | null }[] = await read(
           `SELECT s."id", s."user_id", s."channel_id", s."updated_at", ${LAST_MESSAGE_AT} AS "last_message_at" FROM ${from} CROSS JOIN "sessions" s ` +
             `WHERE s."user_id" = v."user_id" AND s."channel_id" = v."channel_id" AND s."ended_at" IS NULL`,
           params,
@@ -457,10 +597,8 @@ export class RecordingStore {
   }
 
   /** Runs a write and returns how many rows it changed, on either driver. */
-  private async execCount(em: EntityManager, sql: string, params: unknown[]): Promise<number> {
-    const runner = em.queryRunner!;
-    const res = await runner.query(sql, params, true);
-    return Number(res.affected ?? 0);
+  private execCount(em: EntityManager, sql: string, params: unknown[], keep = false): Promise<number> {
+    return this.ctx.execute(em, sql, params, { keep });
   }
 }
 
