@@ -35,7 +35,8 @@ export interface StoreContext {
   readonly driver: Driver;
   readonly manager: EntityManager;
   readonly logger: DatabaseLogger;
-  write<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T>;
+  /** `plain`: fn runs plain SQL statements only (no repository calls); lets SQLite keep BEGIN/COMMIT prepared. */
+  write<T>(what: string, fn: (em: EntityManager) => Promise<T>, opts?: { plain?: boolean }): Promise<T>;
   /**
    * Runs one write statement inside `write`'s transaction; returns how many rows it changed.
    * `keep`: a statement run again and again with the same text (SQLite keeps it prepared).
@@ -153,11 +154,11 @@ export class Database implements StoreContext {
   }
 
   /** Runs `fn` in one transaction (serialised in-process on SQLite). */
-  async write<T>(what: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  async write<T>(what: string, fn: (em: EntityManager) => Promise<T>, opts: { plain?: boolean } = {}): Promise<T> {
     const run = async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.dataSource.transaction(fn);
+          return await (this.driver === 'sqlite' && opts.plain ? this.sqlitePlainTransaction(fn) : this.dataSource.transaction(fn));
         } catch (e) {
           // SQLite starts transactions DEFERRED: when another process commits between this
           // transaction's first read and its first write, SQLite answers SQLITE_BUSY at once (the
@@ -216,6 +217,31 @@ export class Database implements StoreContext {
       return await new Promise<T[]>((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
     } catch (e) {
       throw translateError(e, 'read');
+    }
+  }
+
+  /**
+   * A SQLite transaction whose BEGIN IMMEDIATE / COMMIT are kept prepared (see execute), for
+   * transactions of plain statements only (no repository calls, which would start their own):
+   * TypeORM's BEGIN and COMMIT are prepared afresh each time, and each then waits a few turns of
+   * a busy event loop before it runs. IMMEDIATE takes the write lock at once, so the transaction
+   * never has to be re-run for a stale read snapshot.
+   */
+  private async sqlitePlainTransaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const em = runner.manager;
+    try {
+      await this.execute(em, 'BEGIN IMMEDIATE', [], { keep: true });
+      try {
+        const result = await fn(em);
+        await this.execute(em, 'COMMIT', [], { keep: true });
+        return result;
+      } catch (e) {
+        await this.execute(em, 'ROLLBACK', [], { keep: true }).catch(() => undefined);
+        throw e;
+      }
+    } finally {
+      await runner.release();
     }
   }
 

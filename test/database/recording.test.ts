@@ -164,6 +164,18 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     expect(await store.writeBatch(events)).toMatchObject({ inserted: 1, usersCreated: 0 });
   });
 
+  it.skipIf(skip)('a batch the database refuses leaves nothing behind: no user, session or message', async () => {
+    const fay = { id: '110000000000000006', username: 'fay', displayName: null };
+    const good = msg(fay, C2, 500);
+    // Refused by the database (NOT NULL), after the user and session rows went in: all rolled back.
+    const bad = msg(fay, C2, 501, { channelId: null as never });
+    await expect(rec.writeBatch([good, bad])).rejects.toThrow();
+    expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: fay.id })).toBeNull();
+    expect(await db.messages.getByDiscordId(good.discordMessageId)).toBeNull();
+    // The store is still usable, and the good message goes in on its own.
+    expect(await rec.writeBatch([good])).toMatchObject({ inserted: 1, usersCreated: 1, sessionsCreated: 1 });
+  });
+
   it.skipIf(skip)('writes a large batch with many users and channels in one go', async () => {
     const users = Array.from({ length: 300 }, (_, i) => ({ id: `12000000000000${String(i).padStart(4, '0')}`, username: `u${i}`, displayName: null }));
     const batch = Array.from({ length: 2500 }, (_, i) => msg(users[i % users.length], `22000000000000${String(i % 40).padStart(4, '0')}`, 200 + i / 1000));

@@ -224,7 +224,7 @@ export class RecordingStore {
         let failed = false;
         const issued = () => setImmediate(() => failed || onIssued?.());
         try {
-          result = await this.ctx.write('record batch', (em) => this.execute(em, plan, issued));
+          result = await this.ctx.write('record batch', (em) => this.execute(em, plan, issued), { plain: true });
         } catch (e) {
           failed = true;
           giveUp();
