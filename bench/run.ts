@@ -380,7 +380,7 @@ async function presenceRun(emu: EmulatorProcess, db: BenchDb, count: number): Pr
   return { summary: summarize(lat), lost };
 }
 
-/** The store alone, no gateway: the same events written batch after batch (the database side's own limit). */
+/** The store alone, no gateway: the same events through the write queue (the database side's own limit). */
 async function storeAlone(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<{ rate: number; window: WindowResult; serverMs: number | null }> {
   const db = await BenchDb.create(driver, 'store');
   const batch = Number(o.env.RECORDER_BATCH_SIZE ?? 1000);

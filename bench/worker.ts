@@ -5,7 +5,7 @@
  * - `bot`: the real bot (startBot) on a database;
  * - `naive`: a discord.js client that stores each message the way template bots do: one
  *   `repository.save()` per message after a user lookup and a session lookup.
- * - `store`: RecordingStore.writeBatch alone, with the events the flood would produce (no gateway).
+ * - `store`: the write queue and RecordingStore alone, with the events the flood would produce (no gateway).
  * Talks to the parent over IPC: `expect` opens a window of N messages and answers when the N-th is
  * received (ceiling) or committed (bot, naive); `mem` answers RSS/heap after GC; `stop` shuts down.
  * Debugging aids (environment): BENCH_TRACE_SQL=1 prints wall time per statement kind at stop;
@@ -14,6 +14,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Events, type Message as DjsMessage } from 'discord.js';
 import { IsNull } from 'typeorm';
 import { startBot, type Bot } from '../src/bot/bot';
@@ -24,6 +26,8 @@ import { Message } from '../src/entities/Message';
 import { Session } from '../src/entities/Session';
 import { User } from '../src/entities/User';
 import { RecordingStore, type RecordedCreate } from '../src/database/stores/recording.store';
+import { WriteQueue } from '../src/bot/write-queue';
+import { createLogger } from '../src/logger';
 import { summarize, type Summary } from './stats';
 
 export type WorkerMode = 'ceiling' | 'bot' | 'naive' | 'store';
@@ -267,9 +271,9 @@ async function startNaive(init: InitMsg): Promise<() => Promise<void>> {
 }
 
 /**
- * The store alone: RecordingStore.writeBatch with the events the recorder would make from the
- * flood (same authors, channels, content lengths, id order), `batch` per transaction, one after
- * the other, no gateway: how fast the database side can go on its own.
+ * The store alone: the events the recorder would make from the flood (same authors, channels,
+ * content lengths, id order) pushed at once into the bot's write queue over a RecordingStore,
+ * `batch` per transaction, no gateway: how fast the database side can go on its own.
  */
 async function startStore(init: InitMsg): Promise<{ run: (id: number, count: number, batch: number) => Promise<void>; stop: () => Promise<void> }> {
   const config = loadConfig({ DATABASE_URL: init.databaseUrl, MIGRATIONS: 'auto', LOG_LEVEL: 'warn' });
@@ -300,12 +304,14 @@ async function startStore(init: InitMsg): Promise<{ run: (id: number, count: num
         metadata: null,
       });
     }
+    // Through the bot's write queue (so batches are prepared ahead, as in the bot), all at once.
+    const queue = new WriteQueue(store, { maxBatch: batch, flushMs: config.recorder.flushMs, maxQueue: count + 1, spillFile: path.join(os.tmpdir(), `chronicle-bench-store-${process.pid}.jsonl`), logger: createLogger({ level: 'warn' }).logger });
+    queue.onCommitted = (items) => progress(items.length, t0, t0);
     openWindow(id, count, false);
     const t0 = performance.now();
-    for (let i = 0; i < count; i += batch) {
-      await store.writeBatch(events.slice(i, i + batch));
-      progress(Math.min(batch, count - i), t0, t0);
-    }
+    for (const e of events) queue.push(e);
+    await queue.flush();
+    await queue.close();
   };
   return { run, stop: () => db.close() };
 }
