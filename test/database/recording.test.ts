@@ -151,6 +151,14 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     const sessions = await db.sessions.listSessionsForUser(user!.id);
     expect(sessions).toHaveLength(1);
     expect(await db.messages.countMessages({ sessionId: sessions[0].id })).toBe(3);
+
+    // A bot reply prepared while the message it answers is still uncommitted goes in the asker's session.
+    const ask = msg(dave, C4, 309);
+    const asked = await store.prepare([ask]);
+    const answered = await store.prepare([msg(botUser, C4, 309.5, { role: 'assistant', replyToId: ask.discordMessageId })]);
+    await asked.commit();
+    await answered.commit();
+    expect(await db.messages.countMessages({ sessionId: sessions[0].id })).toBe(5);
   });
 
   it.skipIf(skip)('a user created by someone else after the batch was prepared makes it stale, not a failure', async () => {

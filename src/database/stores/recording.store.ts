@@ -116,6 +116,8 @@ type Read = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 interface Staged {
   users: Map<string, CachedUser>;
   sessions: Map<string, CachedSession>;
+  /** The batch's messages and their authors' user ids: what a bot reply in a later batch may answer. */
+  messages?: { creates: RecordedCreate[]; userIds: Map<string, string> };
 }
 
 /** A batch worked out and turned into statements, ready to run in one transaction. */
@@ -299,6 +301,7 @@ export class RecordingStore {
     const createdUsers = new Set<string>();
     const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(read, authors, renameable, staged.users, createdUsers);
     result.usersCreated = freshUsers.length;
+    staged.messages = { creates, userIds };
 
     // 2. Sessions: the owner's open session in the channel, in message order.
     const owners = await this.resolveReplyOwners(read, creates, userIds);
@@ -486,9 +489,12 @@ export class RecordingStore {
       else owners.set(c, userIds.get(c.author.id)!);
     }
     if (lookups.length) {
-      // Authors of referenced messages in this same batch, then in the database.
+      // Authors of referenced messages in this batch or one prepared before it and not yet
+      // committed (the newest wins), then in the database.
       const inBatch = new Map<string, string>();
-      for (const c of creates) if (c.role !== 'assistant') inBatch.set(c.discordMessageId, userIds.get(c.author.id)!);
+      for (const { creates: earlier, userIds: ids } of [...this.pending.map((p) => p.messages!), { creates, userIds }]) {
+        for (const c of earlier) if (c.role !== 'assistant') inBatch.set(c.discordMessageId, ids.get(c.author.id)!);
+      }
       const need = [...new Set(lookups.map((c) => c.replyToId!).filter((id) => !inBatch.has(id)))];
       const fromDb = new Map<string, string>();
       for (let i = 0; i < need.length; i += CHUNK_ROWS) {
