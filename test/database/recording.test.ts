@@ -133,15 +133,16 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     const store = new RecordingStore(db, { idleMs });
     const a = await store.prepare([msg(dave, C4, 300)]);
     const b = await store.prepare([msg(dave, C4, 301), msg(dave, C4, 302)]);
-    // Out of order: refused, nothing written.
+    // Out of order: refused, and what was planned with it goes too; nothing written.
     await expect(b.commit()).rejects.toBeInstanceOf(StaleBatchError);
+    await expect(a.commit()).rejects.toBeInstanceOf(StaleBatchError);
     expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: dave.id })).toBeNull();
 
     const a2 = await store.prepare([msg(dave, C4, 303)]);
     const b2 = await store.prepare([msg(dave, C4, 304), msg(dave, C4, 305)]);
-    a.discard(); // a2 and b2 were planned behind a: stale now
-    await expect(a2.commit()).rejects.toBeInstanceOf(StaleBatchError);
-    b2.discard();
+    a2.discard(); // b2 was planned behind a2: stale now
+    await expect(b2.commit()).rejects.toBeInstanceOf(StaleBatchError);
+    expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: dave.id })).toBeNull();
 
     const first = await store.prepare([msg(dave, C4, 306)]);
     const second = await store.prepare([msg(dave, C4, 307), msg(dave, C4, 308)]);

@@ -221,7 +221,11 @@ export class RecordingStore {
       commit: async (onIssued) => {
         if (settled) throw new Error('record batch: already committed or discarded');
         settled = true;
-        if (generation !== this.generation || this.pending[0] !== staged) throw new StaleBatchError('a batch prepared before it failed or is not committed yet');
+        if (generation !== this.generation || this.pending[0] !== staged) {
+          // Whatever was planned on top of this batch cannot stand either.
+          if (generation === this.generation) giveUp();
+          throw new StaleBatchError('a batch prepared before it failed or is not committed yet');
+        }
         let result: BatchResult;
         let failed = false;
         const issued = () => setImmediate(() => failed || onIssued?.());
