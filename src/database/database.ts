@@ -28,9 +28,9 @@ const SQLITE_BUSY_RETRIES = 50;
 
 export const noopLogger: DatabaseLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** What every store is given: writes go through `write`, reads through `manager`. */
 type SqliteStatement = import('sqlite3').Statement;
 
+/** What every store is given: writes go through `write`, reads through `manager`. */
 export interface StoreContext {
   readonly driver: Driver;
   readonly manager: EntityManager;

@@ -109,9 +109,6 @@ const MESSAGE_COLUMN_LIST = MESSAGE_COLUMNS.map((c) => `"${c.name}"`).join(', ')
 /** A session's newest message time (one step down `idx_messages_session_created`). */
 const LAST_MESSAGE_AT = `(SELECT m."created_at" FROM "messages" m WHERE m."session_id" = s."id" ORDER BY m."created_at" DESC LIMIT 1)`;
 
-/** A read of committed rows (StoreContext.read). */
-type Read = <T>(sql: string, params: unknown[]) => Promise<T[]>;
-
 /** Users and sessions a batch creates or changes, published to the caches once it commits. */
 interface Staged {
   users: Map<string, CachedUser>;
@@ -251,26 +248,26 @@ export class RecordingStore {
 
   /** A cached user, as the batches prepared but not committed yet leave it. */
   private cachedUser(discordId: string): CachedUser | undefined {
-    for (let i = this.pending.length - 1; i >= 0; i--) {
-      const u = this.pending[i].users.get(discordId);
-      if (u) return u;
-    }
-    return this.users.get(discordId);
+    return this.latest((st) => st.users.get(discordId)) ?? this.users.get(discordId);
   }
 
   /** A cached open session (`user:channel`), as the batches prepared but not committed yet leave it. */
   private cachedSession(key: string): CachedSession | undefined {
+    return this.latest((st) => st.sessions.get(key)) ?? this.sessions.get(key);
+  }
+
+  /** The newest of the pending batches' answers. */
+  private latest<T>(find: (st: Staged) => T | undefined): T | undefined {
     for (let i = this.pending.length - 1; i >= 0; i--) {
-      const s = this.pending[i].sessions.get(key);
-      if (s) return s;
+      const v = find(this.pending[i]);
+      if (v) return v;
     }
-    return this.sessions.get(key);
+    return undefined;
   }
 
   /** Works a batch out (reading the database for cache misses) into the statements that write it. */
   private async plan(events: RecordedEvent[], staged: Staged): Promise<Plan> {
-    // Reads see committed rows only; what the batches prepared before this one write is in `pending`.
-    const read: Read = (sql, params) => this.ctx.read(sql, params);
+    // Reads (ctx.read) see committed rows only; what the batches prepared before this one write is in `pending`.
     const driver = this.ctx.driver;
     const result: BatchResult = { inserted: 0, duplicates: 0, edited: 0, deleted: 0, usersCreated: 0, sessionsCreated: 0 };
 
@@ -279,7 +276,7 @@ export class RecordingStore {
     for (const e of events) if (e.kind === 'create') creates.push(e);
     const edits = events.filter((e): e is RecordedEdit => e.kind === 'edit');
     if (edits.some((e) => e.full)) {
-      const known = await this.existingDiscordIds(read, edits.filter((e) => e.full).map((e) => e.discordMessageId));
+      const known = await this.existingDiscordIds(edits.filter((e) => e.full).map((e) => e.discordMessageId));
       const createdHere = new Set(creates.map((c) => c.discordMessageId));
       for (const e of edits) {
         if (e.full && !known.has(e.discordMessageId) && !createdHere.has(e.discordMessageId)) {
@@ -303,13 +300,13 @@ export class RecordingStore {
     const renameable = new Set(authors.keys());
     for (const [id, o] of sessionOwners) if (!authors.has(id)) authors.set(id, o);
     const createdUsers = new Set<string>();
-    const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(read, authors, renameable, staged.users, createdUsers);
+    const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(authors, renameable, staged.users, createdUsers);
     result.usersCreated = freshUsers.length;
     staged.messages = { creates, userIds };
 
     // 2. Sessions: the owner's open session in the channel, in message order.
-    const owners = await this.resolveReplyOwners(read, creates, userIds);
-    const { sessionOf, sessionRows, sessionKeeps } = await this.resolveSessions(read, creates, owners, staged.sessions, result, createdUsers);
+    const owners = await this.resolveReplyOwners(creates, userIds);
+    const { sessionOf, sessionRows, sessionKeeps } = await this.resolveSessions(creates, owners, staged.sessions, result, createdUsers);
 
     // 3. Sessions (new ones and the last-message time of continued ones, in one upsert; the rest
     // only made sure of), then messages, idempotent on discord_message_id. Each is one statement
@@ -410,12 +407,12 @@ export class RecordingStore {
     return result;
   }
 
-  private async existingDiscordIds(read: Read, ids: string[]): Promise<Set<string>> {
+  private async existingDiscordIds(ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += CHUNK_ROWS) {
       const part = ids.slice(i, i + CHUNK_ROWS);
       const ph = this.ctx.driver === 'postgres' ? part.map((_, k) => `$${k + 1}`) : part.map(() => '?');
-      const rows: { id: string }[] = await read(`SELECT "discord_message_id" AS id FROM "messages" WHERE "discord_message_id" IN (${ph.join(', ')})`, part);
+      const rows: { id: string }[] = await this.ctx.read(`SELECT "discord_message_id" AS id FROM "messages" WHERE "discord_message_id" IN (${ph.join(', ')})`, part);
       for (const r of rows) found.add(r.id);
     }
     return found;
@@ -426,7 +423,6 @@ export class RecordingStore {
    * `fresh`, to insert); `renames` are known users whose names changed.
    */
   private async resolveUsers(
-    read: Read,
     authors: Map<string, RecordedAuthor>,
     renameable: Set<string>,
     staged: Map<string, CachedUser>,
@@ -455,7 +451,7 @@ export class RecordingStore {
       for (let i = 0; i < missing.length; i += CHUNK_ROWS) {
         const part = missing.slice(i, i + CHUNK_ROWS);
         const ph = driver === 'postgres' ? part.map((_, k) => `$${k + 2}`) : part.map(() => '?');
-        const rows: { id: string; cuid: string; username: string | null; display_name: string | null }[] = await read(
+        const rows: { id: string; cuid: string; username: string | null; display_name: string | null }[] = await this.ctx.read(
           `SELECT "id", "channel_user_id" AS cuid, "username", "display_name" FROM "users" WHERE "channel" = ${driver === 'postgres' ? '$1' : '?'} AND "channel_user_id" IN (${ph.join(', ')})`,
           [CHANNEL, ...part],
         );
@@ -484,7 +480,7 @@ export class RecordingStore {
    * The user whose session each message goes in: its session owner when given; for the bot's
    * replies to a message, the author of that message (looked up when it is stored); else the author.
    */
-  private async resolveReplyOwners(read: Read, creates: RecordedCreate[], userIds: Map<string, string>): Promise<Map<RecordedCreate, string>> {
+  private async resolveReplyOwners(creates: RecordedCreate[], userIds: Map<string, string>): Promise<Map<RecordedCreate, string>> {
     const owners = new Map<RecordedCreate, string>();
     const lookups: RecordedCreate[] = [];
     for (const c of creates) {
@@ -504,7 +500,7 @@ export class RecordingStore {
       for (let i = 0; i < need.length; i += CHUNK_ROWS) {
         const part = need.slice(i, i + CHUNK_ROWS);
         const ph = this.ctx.driver === 'postgres' ? part.map((_, k) => `$${k + 1}`) : part.map(() => '?');
-        const rows: { mid: string; uid: string }[] = await read(
+        const rows: { mid: string; uid: string }[] = await this.ctx.read(
           `SELECT m."discord_message_id" AS mid, s."user_id" AS uid FROM "messages" m JOIN "sessions" s ON s."id" = m."session_id" WHERE m."discord_message_id" IN (${ph.join(', ')})`,
           part,
         );
@@ -522,7 +518,6 @@ export class RecordingStore {
    * Users created in this batch (`createdUsers`) have no sessions yet: they are not looked up.
    */
   private async resolveSessions(
-    read: Read,
     creates: RecordedCreate[],
     owners: Map<RecordedCreate, string>,
     staged: Map<string, CachedSession>,
@@ -551,7 +546,7 @@ export class RecordingStore {
       for (let i = 0; i < pairs.length; i += CHUNK_ROWS) {
         const { from, params } = bulkRows(driver, SESSION_KEY_COLUMNS, pairs.slice(i, i + CHUNK_ROWS));
         // updated_at may lag the last message by up to SESSION_TOUCH_MS: the newest message says exactly.
-        const rows: { id: string; user_id: string; channel_id: string; updated_at: string | Date; last_message_at: string | Date | null }[] = await read(
+        const rows: { id: string; user_id: string; channel_id: string; updated_at: string | Date; last_message_at: string | Date | null }[] = await this.ctx.read(
           `SELECT s."id", s."user_id", s."channel_id", s."updated_at", ${LAST_MESSAGE_AT} AS "last_message_at" FROM ${from} CROSS JOIN "sessions" s ` +
             `WHERE s."user_id" = v."user_id" AND s."channel_id" = v."channel_id" AND s."ended_at" IS NULL`,
           params,
