@@ -3,12 +3,13 @@
  * throwaway PostgreSQL database, for checking what was recorded and for editing `bot_status` the
  * way an operator would.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type sqlite3 from 'sqlite3';
 import { createTempDatabase, postgresReachable } from '../src/database/postgres-admin';
+import { procStatCpuMs } from './stats';
 
 export type Driver = 'sqlite' | 'postgres';
 
@@ -79,15 +80,7 @@ export class BenchDb {
     if (this.driver !== 'postgres' || !this.pgName) return null;
     const rows = await this.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()', [this.pgName]);
     let ms = 0;
-    for (const { pid } of rows) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        ms += (Number(f[11]) + Number(f[12])) * 10;
-      } catch {
-        // gone, or not on this machine
-      }
-    }
+    for (const { pid } of rows) ms += procStatCpuMs(`/proc/${pid}/stat`) ?? 0; // null: gone, or not on this machine
     return ms;
   }
 

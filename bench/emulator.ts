@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { procStatCpuMs } from './stats';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -80,6 +81,11 @@ export class EmulatorProcess {
 
   get pid(): number {
     return this.proc.pid!;
+  }
+
+  /** CPU ms the emulator process has used so far; null where /proc cannot tell. */
+  cpuMs(): number | null {
+    return procStatCpuMs(`/proc/${this.pid}/stat`);
   }
 
   /** Sends one command; replies come back in order. */

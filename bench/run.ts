@@ -207,18 +207,39 @@ async function flood(emu: EmulatorProcess, sent: Sent | null, count: number, o: 
 
 const perMsg = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(1)} µs`;
 
-function cpuNote(w: WindowResult, n: number, serverMs?: number | null): string {
+function cpuNote(w: WindowResult, n: number, serverMs?: number | null, emulatorMs?: number | null): string {
   const t = w.threadMs;
   const parts = [`CPU/msg: main thread ${perMsg(t.main ?? w.cpuMs, n)}`];
   if (t.other !== undefined) parts.push(`other threads ${perMsg(t.other, n)}`);
   if (t.main === undefined) parts[0] = `CPU/msg ${perMsg(w.cpuMs, n)}`;
   if (serverMs != null) parts.push(`postgres ${perMsg(serverMs, n)}`);
+  if (emulatorMs != null) parts.push(`emulator ${perMsg(emulatorMs, n)}`);
   return parts.join(', ');
 }
 
 interface Throughput {
   rate: number;
   window: WindowResult;
+  /** CPU ms the emulator used from the flood's start to the window's end (null: /proc unreadable). */
+  emulatorMs: number | null;
+}
+
+/** The emulator's CPU ms from now until `done` settles. */
+async function emulatorCpu<T>(emu: EmulatorProcess, done: Promise<T>): Promise<[T, number | null]> {
+  const e0 = emu.cpuMs();
+  const r = await done;
+  const e1 = emu.cpuMs();
+  return [r, e0 !== null && e1 !== null ? e1 - e0 : null];
+}
+
+/**
+ * CPU µs per message in every process of a flood (client, emulator, PostgreSQL server): on a
+ * machine of `cores` cores no rate can exceed cores · 10⁶ / that, whatever the code does with
+ * its wall time. Null where a share could not be read.
+ */
+function cpuPerMsg(t: Throughput, n: number, serverMs: number | null, driver?: Driver): number | null {
+  if (t.emulatorMs === null || (driver === 'postgres' && serverMs === null)) return null;
+  return ((t.window.cpuMs + t.emulatorMs + (serverMs ?? 0)) * 1000) / n;
 }
 
 async function ceilingRun(emu: EmulatorProcess, o: Opts, label: string): Promise<Throughput> {
@@ -232,9 +253,8 @@ async function ceilingRun(emu: EmulatorProcess, o: Opts, label: string): Promise
       await w;
     }
     const w = worker.expect(o.messages);
-    await flood(emu, null, o.messages);
-    const window = await w;
-    return { rate: (o.messages / window.ms) * 1000, window };
+    const [window, emulatorMs] = await emulatorCpu(emu, flood(emu, null, o.messages).then(() => w));
+    return { rate: (o.messages / window.ms) * 1000, window, emulatorMs };
   } finally {
     await worker.stop();
     await profileSummary(o, 'ceiling');
@@ -264,18 +284,17 @@ async function botRun(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<Bo
     log(`bot on ${driver}: flood of ${fmtInt(o.messages)} messages`);
     const cpu0 = await db.serverCpuMs();
     const w = worker.expect(o.messages, { timeoutMs: 600_000 });
-    await flood(emu, sent, o.messages);
-    const window = await w;
+    const [window, emulatorMs] = await emulatorCpu(emu, flood(emu, sent, o.messages).then(() => w));
     const cpu1 = await db.serverCpuMs();
     const serverMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
     const check = await checkRecorded(db, { count: sent.count, firstId: sent.firstId!, lastId: sent.lastId!, contentChars: sent.contentChars, users: sent.users });
     const rate = (o.messages / window.ms) * 1000;
-    result = { throughput: { rate, window }, check, serverMs };
+    result = { throughput: { rate, window, emulatorMs }, check, serverMs };
     add({
       item: '2',
       what: `bot → ${driver}: first arrival → last row committed`,
       n: fmtInt(o.messages),
-      figure: `${fmtRate(rate)} (${cpuNote(window, o.messages, serverMs)})`,
+      figure: `${fmtRate(rate)} (${cpuNote(window, o.messages, serverMs, emulatorMs)})`,
       goal: '',
       status: 'info',
     });
@@ -587,13 +606,30 @@ async function main(): Promise<void> {
     if (ceilings.length) {
       const c = ceilingRate();
       const spread = ceilings.map((x) => fmtInt(x.rate)).join(' / ');
-      add({ item: '1', what: 'ceiling: plain discord.js client, no-op messageCreate', n: fmtInt(o.messages), figure: `${fmtRate(c)} (mean of ${spread} before / after the bots; ${cpuNote(ceilings[0].window, o.messages)})`, goal: '', status: 'info' });
+      add({ item: '1', what: 'ceiling: plain discord.js client, no-op messageCreate', n: fmtInt(o.messages), figure: `${fmtRate(c)} (mean of ${spread} before / after the bots; ${cpuNote(ceilings[0].window, o.messages, null, ceilings[0].emulatorMs)})`, goal: '', status: 'info' });
       for (const d of o.drivers) {
         const b = bots[d];
         if (!b) continue;
         const r = b.throughput.rate / c;
         ratios[d] = r;
         add({ item: '2', what: `bot → ${d}: ratio to the ceiling`, n: fmtInt(o.messages), figure: `${r.toFixed(2)} (${fmtRate(b.throughput.rate)})`, goal: '≥ 0.80', status: b.check.ok ? (r >= 0.8 ? 'ok' : 'MISSED') : 'FAILED' });
+      }
+      // What the machine allows: the CPU every process spent per message, against the cores.
+      const cores = os.cpus().length;
+      const ceilingCpu = cpuPerMsg(ceilings[0], o.messages, null);
+      for (const d of o.drivers) {
+        const b = bots[d];
+        const botCpu = b ? cpuPerMsg(b.throughput, o.messages, b.serverMs, d) : null;
+        if (!b || botCpu === null || ceilingCpu === null) continue;
+        const bound = (cores * 1e6) / botCpu;
+        add({
+          item: '2',
+          what: `bot → ${d}: CPU per message in all processes (bot, emulator${d === 'postgres' ? ', postgres' : ''}), and the most ${cores} cores allow at that cost`,
+          n: fmtInt(o.messages),
+          figure: `${botCpu.toFixed(1)} µs (ceiling's: ${ceilingCpu.toFixed(1)} µs) → at most ${fmtRate(bound)}, ratio ≤ ${(bound / c).toFixed(2)}; 0.80 needs ≤ ${((cores * 1e6) / (0.8 * c)).toFixed(1)} µs`,
+          goal: '',
+          status: 'info',
+        });
       }
     }
 

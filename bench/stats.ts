@@ -1,4 +1,5 @@
 /** Percentiles and formatting for the bench table. */
+import { readFileSync } from 'node:fs';
 
 export interface Summary {
   n: number;
@@ -27,3 +28,17 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 export const fmtRate = (n: number): string => `${fmtInt(n)} msg/s`;
 export const fmtMs = (n: number): string => (n >= 100 ? `${fmtInt(n)} ms` : `${n.toFixed(1)} ms`);
 export const fmtMB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
+const TICKS = 100;
+
+/** CPU ms (user + system) a process or thread has used, from a /proc …/stat file; null where unreadable (not Linux, gone). */
+export function procStatCpuMs(statFile: string): number | null {
+  try {
+    const stat = readFileSync(statFile, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+  } catch {
+    return null;
+  }
+}

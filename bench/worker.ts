@@ -28,7 +28,7 @@ import { User } from '../src/entities/User';
 import { RecordingStore, type RecordedCreate } from '../src/database/stores/recording.store';
 import { WriteQueue } from '../src/bot/write-queue';
 import { createLogger } from '../src/logger';
-import { summarize, type Summary } from './stats';
+import { procStatCpuMs, summarize, type Summary } from './stats';
 
 export type WorkerMode = 'ceiling' | 'bot' | 'naive' | 'store';
 
@@ -116,25 +116,22 @@ function printSqlTimes(): void {
 /** CPU ms of the main thread and of all other threads, from /proc/self/task (Linux only). */
 function threadCpu(): Map<string, number> {
   const out = new Map<string, number>();
+  let tids: string[] = [];
   try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const f = stat.slice(close + 2).split(' ');
-      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
-      // Node 20 does not name its threads: the libuv pool (where sqlite3 runs statements) and V8's
-      // helpers (GC, compiler) are all "other".
-      void comm;
-      const kind = tid === String(process.pid) ? 'main' : 'other';
-      out.set(kind, (out.get(kind) ?? 0) + ms);
-    }
+    tids = readdirSync('/proc/self/task');
   } catch {
-    // not Linux
+    return out; // not Linux
+  }
+  for (const tid of tids) {
+    const ms = procStatCpuMs(`/proc/self/task/${tid}/stat`);
+    if (ms === null) continue;
+    // Node 20 does not name its threads: the libuv pool (where sqlite3 runs statements) and V8's
+    // helpers (GC, compiler) are all "other".
+    const kind = tid === String(process.pid) ? 'main' : 'other';
+    out.set(kind, (out.get(kind) ?? 0) + ms);
   }
   return out;
 }
-const TICKS = 100;
 
 function cpuDelta(a: Map<string, number>, b: Map<string, number>): Record<string, number> {
   const d: Record<string, number> = {};
