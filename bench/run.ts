@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { BenchDb, checkRecorded, type Driver, type RecordedCheck } from './db';
+import { SCHEMA_VARIANTS, type SchemaVariant } from './schema-variants';
 import { EmulatorProcess, ROOT, type FloodReply } from './emulator';
 import { summarizeProfile } from './profile';
 import { fmtInt, fmtMB, fmtMs, fmtRate, median, summarize, type Summary } from './stats';
@@ -40,6 +41,8 @@ const HELP = `npm run bench [-- flags]
   --cold N           cold starts (default 3)
   --big              also: memory after 1,000,000 messages from 10,000 users in 500 channels
   --big-messages N   (default 1000000; sampled at half and at the end)
+  --schema           also: the store alone without messages' session index and/or its foreign key
+                     to sessions (what that part of the schema costs)
   --drivers LIST     sqlite,postgres (default both; PostgreSQL is skipped, and said so, when unreachable)
   --only LIST        run only these items: ceiling,bot,naive,latency,presence,memory,cold
                      (bot includes the store alone: the same events written with no gateway)
@@ -59,6 +62,7 @@ interface Opts {
   cold: number;
   big: boolean;
   bigMessages: number;
+  schema: boolean;
   drivers: Driver[];
   only: Set<string> | null;
   env: Record<string, string>;
@@ -66,7 +70,7 @@ interface Opts {
 }
 
 function parseFlags(argv: string[]): Opts {
-  const o: Opts = { messages: 100_000, users: 1000, channels: 50, warmup: 5000, naive: 5000, rate: 1000, seconds: 30, presence: 200, cold: 3, big: false, bigMessages: 1_000_000, drivers: ['sqlite', 'postgres'], only: null, env: {} };
+  const o: Opts = { messages: 100_000, users: 1000, channels: 50, warmup: 5000, naive: 5000, rate: 1000, seconds: 30, presence: 200, cold: 3, big: false, bigMessages: 1_000_000, schema: false, drivers: ['sqlite', 'postgres'], only: null, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const num = () => {
@@ -86,6 +90,7 @@ function parseFlags(argv: string[]): Opts {
       case '--cold': o.cold = num(); break;
       case '--big': o.big = true; break;
       case '--big-messages': o.bigMessages = num(); break;
+      case '--schema': o.schema = true; break;
       case '--drivers': o.drivers = argv[++i].split(',').map((d) => d.trim()).filter((d): d is Driver => d === 'sqlite' || d === 'postgres'); break;
       case '--env': {
         const [k, ...v] = argv[++i].split('=');
@@ -400,19 +405,23 @@ async function presenceRun(emu: EmulatorProcess, db: BenchDb, count: number): Pr
 }
 
 /** The store alone, no gateway: the same events through the write queue (the database side's own limit). */
-async function storeAlone(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<{ rate: number; window: WindowResult; serverMs: number | null }> {
+async function storeAlone(emu: EmulatorProcess, o: Opts, driver: Driver, variant?: SchemaVariant): Promise<{ rate: number; window: WindowResult; serverMs: number | null }> {
   const db = await BenchDb.create(driver, 'store');
   const batch = Number(o.env.RECORDER_BATCH_SIZE ?? 1000);
-  log(`store alone on ${driver}: ${fmtInt(o.messages)} events, ${fmtInt(batch)} per batch`);
+  log(`store alone on ${driver}${variant ? `, schema ${variant.name}` : ''}: ${fmtInt(o.messages)} events, ${fmtInt(batch)} per batch`);
   const { worker } = await WorkerHandle.start(
     { mode: 'store', apiUrl: emu.info.apiUrl, token: emu.info.token, databaseUrl: db.url, userIds: emu.info.userIds, channelIds: emu.info.channelIds, guildId: emu.info.guildId, contentLengths: LENGTHS },
     { profileDir: o.profileDir },
   );
   try {
+    // The worker has migrated the (empty) database; a variant changes it before anything is written.
+    await variant?.apply(db);
     if (o.warmup) await worker.storeRun(o.warmup, batch);
     const cpu0 = await db.serverCpuMs();
     const window = await worker.storeRun(o.messages, batch);
     const cpu1 = await db.serverCpuMs();
+    const [{ n }] = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM "messages"');
+    if (Number(n) !== o.warmup + o.messages) throw new Error(`store alone on ${driver}: ${n} messages stored, ${o.warmup + o.messages} written`);
     return { rate: (o.messages / window.ms) * 1000, window, serverMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null };
   } finally {
     await worker.stop().catch(() => undefined);
@@ -630,6 +639,18 @@ async function main(): Promise<void> {
           goal: '',
           status: 'info',
         });
+      }
+    }
+
+    // What messages' session index and foreign key cost the database side (opt-in).
+    if (o.schema) {
+      for (const d of o.drivers) {
+        let base: number | null = null;
+        for (const v of SCHEMA_VARIANTS) {
+          const s = await storeAlone(emu, o, d, v);
+          base ??= s.rate;
+          add({ item: '2', what: `store alone → ${d}, schema ${v.name}`, n: fmtInt(o.messages), figure: `${fmtRate(s.rate)} (${(s.rate / base).toFixed(2)}× as migrated; ${cpuNote(s.window, o.messages, s.serverMs)})`, goal: '', status: 'info' });
+        }
       }
     }
 
