@@ -108,12 +108,14 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       maxQueue: config.recorder.maxQueue,
       spillFile: path.join(dataDir, 'recorder-spill.jsonl'),
       ...opts.queue,
-      logger: log.logger.child({ source: 'recorder' }),
+      // Like the presence sync and the backfill, the queue and the recorder name their source in
+      // each line (a child logger with it would write the key twice).
+      logger: log.logger,
     });
     undo.push(() => queue.close());
     const client = createClient({ apiUrl: config.discord.apiUrl });
     undo.push(() => client.destroy());
-    const recorder = new Recorder(client, queue, log.logger.child({ source: 'recorder' }), config);
+    const recorder = new Recorder(client, queue, log.logger, config);
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
     const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000, ...opts.presenceBudget });
 

@@ -163,6 +163,10 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('a real PostgreSQL
       await externalExec(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()', [name]);
       const during = Array.from({ length: 300 }, (_, i) => h.emu.sendMessage({ channelId: h.random, authorId: i % 2 ? h.ada : h.bob, content: `during ${i}` }).id);
       await until(() => h.logs.find(/database write failed; will retry/).length, (c) => c >= 2, 10_000, 'failed writes');
+      // Named once: the line comes from the recorder, not from a logger that already says so.
+      const failed = h.logs.raw.find((l) => l.includes('database write failed'))!;
+      expect(failed.match(/"source":/g)).toEqual(['"source":']);
+      expect(JSON.parse(failed).source).toBe('recorder');
       await externalExec(admin, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
       await until(() => h.bot.db.messages.getByDiscordId(during[299]), (m) => !!m, 20_000, 'catch-up');
       await h.bot.queue.flush();

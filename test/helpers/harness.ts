@@ -10,8 +10,14 @@ import { scratchDatabase, type ScratchDb } from './databases';
 /** Log lines the bot wrote, parsed. */
 export class LogCapture extends Writable {
   lines: Record<string, unknown>[] = [];
+  /** The lines as written (JSON.parse would hide a key written twice). */
+  raw: string[] = [];
   override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void) {
-    for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(JSON.parse(l));
+    for (const l of chunk.toString('utf8').split('\n')) {
+      if (!l.trim()) continue;
+      this.raw.push(l);
+      this.lines.push(JSON.parse(l));
+    }
     cb();
   }
   find(re: RegExp) {
