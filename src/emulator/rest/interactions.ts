@@ -78,28 +78,28 @@ function callback(ctx: RestCtx) {
   }
   const data = (body.data ?? {}) as MessageBody & Record<string, unknown>;
   let message: EmuMessage | null = null;
+  /** The response is message `m`: it becomes the interaction's original response and Discord shows it (new, or edited in place). */
+  const answerWith = (m: EmuMessage, shown: 'posted' | 'updated'): EmuMessage => {
+    p.ack = body.type;
+    p.originalMessageId = m.id;
+    p.ephemeral = Boolean(m.flags & MessageFlags.EPHEMERAL);
+    if (shown === 'posted') core.actions.postMessage(m);
+    else core.actions.messageUpdated(m);
+    core.interactions.linkMessage(p, m.id);
+    return m;
+  };
   switch (body.type) {
     case CallbackType.CHANNEL_MESSAGE: {
       const { m, commit } = interactionMessage(ctx, p, data, false);
       commit();
-      p.ack = body.type;
-      p.originalMessageId = m.id;
-      p.ephemeral = Boolean(m.flags & MessageFlags.EPHEMERAL);
-      core.actions.postMessage(m);
-      core.interactions.linkMessage(p, m.id);
+      message = answerWith(m, 'posted');
       core.interactions.settle(p, m, { type: 4 });
-      message = m;
       break;
     }
     case CallbackType.DEFERRED_CHANNEL_MESSAGE: {
       const { m } = interactionMessage(ctx, p, data, true);
-      p.ack = body.type;
-      p.originalMessageId = m.id;
-      p.ephemeral = Boolean(m.flags & MessageFlags.EPHEMERAL);
-      core.actions.postMessage(m);
-      core.interactions.linkMessage(p, m.id);
+      message = answerWith(m, 'posted');
       Object.assign(p.result, core.interactions.resultFromMessage(m), { type: 5, deferred: true });
-      message = m;
       break;
     }
     case CallbackType.DEFERRED_UPDATE_MESSAGE: {
@@ -113,13 +113,8 @@ function callback(ctx: RestCtx) {
       if (!m) throw Errors.unknownMessage();
       const pending = applyEdit(ctx, m, data);
       commitFiles(ctx, m, pending);
-      p.ack = body.type;
-      p.originalMessageId = m.id;
-      p.ephemeral = Boolean(m.flags & MessageFlags.EPHEMERAL);
-      core.actions.messageUpdated(m);
-      core.interactions.linkMessage(p, m.id);
+      message = answerWith(m, 'updated');
       core.interactions.settle(p, m, { type: 7 });
-      message = m;
       break;
     }
     case CallbackType.AUTOCOMPLETE_RESULT:
