@@ -25,8 +25,9 @@ import { Database } from '../src/database/database';
 import { Message } from '../src/entities/Message';
 import { Session } from '../src/entities/Session';
 import { User } from '../src/entities/User';
-import { RecordingStore, type RecordedCreate } from '../src/database/stores/recording.store';
-import { WriteQueue } from '../src/bot/write-queue';
+import type { RecordedCreate } from '../src/recording/events';
+import { RecordingStore } from '../src/recording/recording.store';
+import { WriteQueue } from '../src/recording/write-queue';
 import { createLogger } from '../src/logger';
 import { procStatCpuMs, summarize, type Summary } from './stats';
 

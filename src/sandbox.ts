@@ -15,7 +15,7 @@ import { COMMANDS } from './commands/registry';
 import { DiscordEmulator } from './emulator';
 import type { InteractionResult } from './emulator';
 import { createLogger } from './logger';
-import type { RecordedCreate } from './database/stores/recording.store';
+import type { RecordedCreate } from './recording/events';
 
 const once = process.argv.includes('--once');
 const out = (line: string) => process.stdout.write(`${line}\n`);

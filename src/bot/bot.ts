@@ -4,15 +4,17 @@ import type { Config } from '../config';
 import { describeDatabase } from '../config';
 import { ChangeFeed } from '../database/change-feed';
 import { Database } from '../database/database';
-import { RecordingStore } from '../database/stores/recording.store';
 import { createLogger, type ChronicleLogger, type Logger } from '../logger';
 import { createClient } from './client';
 import { CommandRouter } from '../commands/router';
 import { COMMANDS } from '../commands/registry';
+import type { CommandServices } from '../commands/types';
 import { PresenceSync } from './presence';
-import { Recorder } from './recorder';
-import { backfill } from './backfill';
-import { WriteQueue, type WriteQueueOptions } from './write-queue';
+import { backfill } from '../recording/backfill';
+import { Recorder } from '../recording/recorder';
+import { Recording } from '../recording/recording';
+import { RecordingStore } from '../recording/recording.store';
+import { WriteQueue, type WriteQueueOptions } from '../recording/write-queue';
 import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../scheduler';
 import type { SkillRegistry } from '../skills';
 
@@ -60,7 +62,9 @@ export interface Bot {
   logger: Logger;
   recorder: Recorder;
   queue: WriteQueue;
-  recording: RecordingStore;
+  store: RecordingStore;
+  /** The recording pipeline as commands use it. */
+  recording: Recording;
   presence: PresenceSync;
   feed: ChangeFeed;
   commands: CommandRouter;
@@ -100,9 +104,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     }
     log.attachDatabase(db.logs);
 
-    const recording = new RecordingStore(db, { idleMs: opts.sessionIdleMs ?? config.sessionIdleMinutes * 60_000 });
+    const store = new RecordingStore(db, { idleMs: opts.sessionIdleMs ?? config.sessionIdleMinutes * 60_000 });
     const dataDir = config.database.driver === 'sqlite' && config.database.path !== ':memory:' ? path.dirname(config.database.path) : path.resolve('data');
-    const queue = new WriteQueue(recording, {
+    const queue = new WriteQueue(store, {
       maxBatch: config.recorder.batchSize,
       flushMs: config.recorder.flushMs,
       maxQueue: config.recorder.maxQueue,
@@ -141,17 +145,29 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     });
     client.on(Events.Error, (e) => logger.error({ err: e.message }, 'discord client error'));
 
-    const bot = { client, db, log, logger, recorder, queue, recording, presence, feed } as Bot;
-    const commands = new CommandRouter(bot, config, COMMANDS);
-    bot.commands = commands;
     // Skills, the task runner, the scheduler and log retention.
     const assistant = await startAssistant({ db, client, feed, logger: log.logger, config }, { skills: opts.skills, taskRunner: opts.taskRunner, scheduler: opts.scheduler });
     undo.push(() => assistant.stop());
-    Object.assign(bot, { skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention });
+    const recording = new Recording(queue, recorder, store);
+    const services: CommandServices = {
+      db,
+      config,
+      recording,
+      gateway: {
+        ping: () => client.ws.ping,
+        botUserId: () => client.user!.id,
+        presence: () => client.user?.presence ?? null,
+      },
+      skills: assistant.skills,
+      tasks: assistant.tasks,
+      scheduler: assistant.scheduler,
+      log,
+    };
+    const commands = new CommandRouter(client, services, COMMANDS);
     commands.start();
 
     let stopping: Promise<void> | null = null;
-    bot.stop = () =>
+    const stop = () =>
       (stopping ??= (async () => {
         commands.stop();
         recorder.stop();
@@ -166,7 +182,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         await db.close();
       })());
     logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
-    return bot;
+    return { client, db, log, logger, recorder, queue, store, recording, presence, feed, commands, skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention, stop };
   } catch (e) {
     for (const step of undo.reverse()) await Promise.resolve().then(step).catch(() => undefined);
     throw e;

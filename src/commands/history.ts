@@ -14,12 +14,12 @@ export const history: SlashCommand = {
     .setName('history')
     .setDescription('Your recent messages in this channel’s current session (only you see the reply)')
     .addIntegerOption((o) => o.setName('limit').setDescription(`How many (${LIMIT.min}–${LIMIT.max}, default ${LIMIT.fallback})`).setMinValue(LIMIT.min).setMaxValue(LIMIT.max)),
+  readsRecorded: { ephemeral: true },
   async execute(ctx) {
     const limit = integerOption(ctx.interaction, 'limit', LIMIT);
     await ctx.defer(true);
-    await ctx.bot.queue.flush();
     const user = await ctx.db.users.getUserByChannel(personOf(ctx.interaction));
-    const open = user ? await ctx.db.sessions.findOpenSession({ userId: user.id, channelId: ctx.interaction.channelId, idleMs: ctx.bot.recording.idleMs }) : null;
+    const open = user ? await ctx.db.sessions.findOpenSession({ userId: user.id, channelId: ctx.interaction.channelId, idleMs: ctx.recording.idleMs }) : null;
     const newest = open ? await ctx.db.messages.listBySession(open.id, { limit, newestFirst: true, role: 'user' }) : [];
     if (!newest.length) {
       await ctx.reply({ content: 'You have no messages in a current session here.', ephemeral: true });

@@ -26,7 +26,7 @@ export const logs: SlashCommand = {
     if (!(LOG_ROW_LEVELS as readonly string[]).includes(level)) throw new CommandInputError('level', `must be one of ${LOG_ROW_LEVELS.join(', ')}`);
     const limit = i.options.getInteger('limit') ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new CommandInputError('limit', 'must be a whole number from 1 to 50');
-    await ctx.bot.log.flush();
+    await ctx.log.flush();
     const rows = await ctx.db.logs.listLogs({ minLevel: level, limit });
     if (!rows.length) {
       await ctx.reply({ content: `No log entries at ${level} or above. (The table keeps ${ctx.config.logDbLevel} and above — LOG_DB_LEVEL — for ${ctx.config.logRetentionDays} days.)`, ephemeral: true });

@@ -11,8 +11,9 @@ const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
  * /mydata — what Chronicle stores about the caller: a summary, a JSON export, and erasure after a
- * confirmation button. Every subcommand defers (privately) and flushes the recorder's queue first,
- * so the caller's latest messages are included. What erasure removes is described on PrivacyStore.
+ * confirmation button. Every subcommand reads after the recorder has committed what came before
+ * it (`readsRecorded`), so the caller's latest messages are included. What erasure removes is
+ * described on PrivacyStore; it runs through the recording pipeline (see `Recording.forget`).
  */
 export const mydata: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -21,6 +22,7 @@ export const mydata: SlashCommand = {
     .addSubcommand((s) => s.setName('show').setDescription('What is stored about you: counts and dates per table'))
     .addSubcommand((s) => s.setName('export').setDescription('Everything stored about you, as a JSON file'))
     .addSubcommand((s) => s.setName('forget').setDescription('Erase what is stored about you (asks for confirmation)')),
+  readsRecorded: { ephemeral: true },
   async execute(ctx) {
     const sub = ctx.interaction.options.getSubcommand(true);
     if (sub === 'show') return show(ctx);
@@ -33,7 +35,6 @@ export const mydata: SlashCommand = {
 
 async function show(ctx: CommandContext): Promise<void> {
   await ctx.defer(true);
-  await ctx.bot.queue.flush();
   const s = await ctx.db.privacy.summarize(personOf(ctx.interaction));
   if (isEmpty(s)) {
     await ctx.reply({ content: NOTHING, ephemeral: true });
@@ -45,7 +46,6 @@ async function show(ctx: CommandContext): Promise<void> {
 
 async function exportData(ctx: CommandContext): Promise<void> {
   await ctx.defer(true);
-  await ctx.bot.queue.flush();
   const i = ctx.interaction;
   const data = await ctx.db.privacy.exportPerson(personOf(i));
   if (!data.user && !data.schedulesCreated.length) {
@@ -72,7 +72,6 @@ function exportFile(discordUserId: string, data: PersonalExport, limit: number):
 
 async function offerForget(ctx: CommandContext): Promise<void> {
   await ctx.defer(true);
-  await ctx.bot.queue.flush();
   const i = ctx.interaction;
   const s = await ctx.db.privacy.summarize(personOf(i));
   if (isEmpty(s)) {
@@ -99,9 +98,7 @@ async function forgetButton(ctx: ButtonContext): Promise<void> {
     return;
   }
   if (c.expired) return ctx.update({ content: 'This confirmation has expired; nothing was erased. Run `/mydata forget` again.', components: [] });
-  await ctx.interaction.deferUpdate(); // the flush can take a moment
-  await ctx.bot.queue.flush();
-  const result = await ctx.db.privacy.forgetPerson(personOf(ctx.interaction));
-  ctx.bot.recording.invalidateUser(c.discordUserId);
+  await ctx.interaction.deferUpdate(); // the erasure waits its turn behind what was received before it
+  const result = await ctx.recording.forget(personOf(ctx.interaction));
   await ctx.interaction.editReply({ content: `Done: I no longer store anything about you. ${describeForgotten(result)}`, components: [] });
 }

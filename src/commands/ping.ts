@@ -5,7 +5,7 @@ import type { SlashCommand } from './types';
 export const ping: SlashCommand = {
   data: new SlashCommandBuilder().setName('ping').setDescription('Gateway latency and database round-trip'),
   async execute(ctx) {
-    const gateway = ctx.bot.client.ws.ping;
+    const gateway = ctx.gateway.ping();
     const dbMs = await ctx.db.ping();
     const gw = gateway >= 0 ? `${Math.round(gateway)} ms` : 'not measured yet (no heartbeat acknowledged)';
     await ctx.reply({ content: `Pong! Gateway: ${gw} · Database (${ctx.db.driver}): ${dbMs.toFixed(1)} ms`, ephemeral: true });

@@ -1,5 +1,5 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import { DISCORD } from './lib/format';
+import { DISCORD_CHANNEL } from '../entities/User';
 import { confirmButtons, describeForgotten, describeSummary, isEmpty, readConfirm } from './lib/personal-data';
 import { textOption } from './lib/options';
 import { CommandInputError, type ButtonContext, type SlashCommand } from './types';
@@ -21,13 +21,13 @@ export const privacy: SlashCommand = {
         .addStringOption((o) => o.setName('user_id').setDescription('Their Discord user id (17–20 digits)').setRequired(true).setMinLength(17).setMaxLength(20)),
     ),
   access: 'owner',
+  readsRecorded: { ephemeral: true },
   async execute(ctx) {
     const id = textOption(ctx.interaction, 'user_id', { min: 1, max: 40, required: true });
     if (!/^\d{17,20}$/.test(id)) throw new CommandInputError('user_id', 'must be a Discord user id: 17–20 digits');
-    if (id === ctx.bot.client.user?.id) throw new CommandInputError('user_id', 'is this bot; its own records are not personal data');
+    if (id === ctx.gateway.botUserId()) throw new CommandInputError('user_id', 'is this bot; its own records are not personal data');
     await ctx.defer(true);
-    await ctx.bot.queue.flush();
-    const s = await ctx.db.privacy.summarize({ channel: DISCORD, channelUserId: id });
+    const s = await ctx.db.privacy.summarize({ channel: DISCORD_CHANNEL, channelUserId: id });
     if (isEmpty(s)) {
       await ctx.reply({ content: `Nothing is stored about user id \`${id}\`.`, ephemeral: true });
       return;
@@ -46,10 +46,8 @@ async function confirm(ctx: ButtonContext): Promise<void> {
   if (!c) throw new CommandInputError('button', 'is not one this bot made; run `/privacy forget` again');
   if (c.action === 'cancel') return ctx.update({ content: 'Cancelled: nothing was erased.', components: [] });
   if (c.expired) return ctx.update({ content: 'This confirmation has expired; nothing was erased. Run `/privacy forget` again.', components: [] });
-  await ctx.interaction.deferUpdate(); // the flush can take a moment
-  await ctx.bot.queue.flush();
-  const result = await ctx.db.privacy.forgetPerson({ channel: DISCORD, channelUserId: c.discordUserId });
-  ctx.bot.recording.invalidateUser(c.discordUserId);
+  await ctx.interaction.deferUpdate(); // the erasure waits its turn behind what was received before it
+  const result = await ctx.recording.forget({ channel: DISCORD_CHANNEL, channelUserId: c.discordUserId });
   const report = describeForgotten(result);
   await ctx.db.logs.createLog({ level: 'info', source: 'privacy', message: `user ${c.discordUserId} erased at the request of bot owner ${ctx.interaction.user.id}: ${report}`, metadata: { userId: c.discordUserId, by: ctx.interaction.user.id, ...result } });
   await ctx.reply({ content: `Erased user id \`${c.discordUserId}\`. ${report}`, components: [] }); // edits the prompt (deferred update)

@@ -4,17 +4,17 @@ import {
   MessageFlags,
   PermissionFlagsBits,
   type ButtonInteraction,
+  type Client,
   type ChatInputCommandInteraction,
   type Interaction,
   type Message,
 } from 'discord.js';
-import type { Bot } from '../bot/bot';
-import type { Config } from '../config';
 import { StoreError, ValidationError, NotFoundError } from '../database/errors';
 import type { Logger } from '../logger';
-import type { ButtonContext, CommandContext, ReplyOptions, SlashCommand } from './types';
+import type { ButtonContext, CommandContext, CommandServices, ReplyOptions, SlashCommand } from './types';
 import { CommandInputError } from './types';
-import { displayNameOf } from './lib/format';
+import { deferredIfSlow } from './lib/defer';
+import { authorOf } from './lib/format';
 
 type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -22,9 +22,10 @@ type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
  * Routes interactions to the command files: checks access on the server side (a refused attempt
  * gets an ephemeral reply and a `logs` row, and nothing runs), turns bad input into an ephemeral
  * reply naming the option, and any other failure into a short apology with an error id that the
- * logs carry — never a stack trace, never a silent "interaction failed". Every reply is recorded
- * as an `assistant` message in the invoking user's session (ephemeral ones too: Discord does not
- * echo those to the bot).
+ * logs carry — never a stack trace, never a silent "interaction failed". A command that reads
+ * recorded data (`readsRecorded`) runs once the recorder has committed what came before it.
+ * Ephemeral replies are recorded here as `assistant` messages in the invoking user's session
+ * (Discord does not echo them); the others come back on the gateway and the recorder takes them.
  */
 export class CommandRouter {
   private readonly byName = new Map<string, SlashCommand>();
@@ -32,24 +33,24 @@ export class CommandRouter {
   private readonly onInteraction = (i: Interaction) => void this.route(i);
 
   constructor(
-    private readonly bot: Bot,
-    private readonly config: Config,
+    private readonly client: Client,
+    private readonly services: CommandServices,
     commands: SlashCommand[],
   ) {
     for (const c of commands) this.byName.set(c.data.name, c);
-    this.logger = bot.log.logger.child({ source: 'commands' });
+    this.logger = services.log.logger.child({ source: 'commands' });
   }
 
   start(): void {
-    this.bot.client.on(Events.InteractionCreate, this.onInteraction);
+    this.client.on(Events.InteractionCreate, this.onInteraction);
   }
 
   stop(): void {
-    this.bot.client.off(Events.InteractionCreate, this.onInteraction);
+    this.client.off(Events.InteractionCreate, this.onInteraction);
   }
 
   private isOwner(userId: string): boolean {
-    return this.config.ownerIds.includes(userId);
+    return this.services.config.ownerIds.includes(userId);
   }
 
   private isAdmin(i: Interaction): boolean {
@@ -63,7 +64,7 @@ export class CommandRouter {
       if (i.isChatInputCommand()) await this.runCommand(i);
       else if (i.isAutocomplete()) {
         const cmd = this.byName.get(i.commandName);
-        if (cmd?.autocomplete) await cmd.autocomplete({ interaction: i, db: this.bot.db, bot: this.bot, isAdmin: this.isAdmin(i) });
+        if (cmd?.autocomplete) await cmd.autocomplete({ ...this.services, interaction: i, isAdmin: this.isAdmin(i) });
         else await i.respond([]);
       } else if (i.isButton()) await this.runButton(i);
     } catch (e) {
@@ -80,7 +81,11 @@ export class CommandRouter {
     }
     const label = `/${[i.commandName, i.options.getSubcommandGroup(false), i.options.getSubcommand(false)].filter(Boolean).join(' ')}`;
     if (!(await this.allowed(cmd, ctx, label))) return;
-    await this.guard(ctx, label, () => cmd.execute(ctx));
+    await this.guard(ctx, label, async () => {
+      const reads = cmd.readsRecorded;
+      if (reads) await deferredIfSlow(ctx, () => this.services.recording.settled(reads.maxWaitMs), { ephemeral: reads.ephemeral, afterMs: 1000 });
+      await cmd.execute(ctx);
+    });
   }
 
   private async runButton(i: ButtonInteraction): Promise<void> {
@@ -99,7 +104,9 @@ export class CommandRouter {
         const opts = normalise(options);
         const { ephemeral: _e, ...rest } = opts;
         const res = await i.update({ ...rest, withResponse: true });
-        this.record(i, res.resource?.message ?? null, opts);
+        const m = res.resource?.message;
+        // An ephemeral message's new content: Discord does not echo the edit either.
+        if (m && this.recordsContent(m)) this.services.recording.recordReply({ kind: 'edit', discordMessageId: m.id, content: this.services.config.recordContent ? m.content : '', editedAt: m.editedAt ?? new Date() });
       },
     };
     if (!(await this.allowed(cmd, ctx, `/${name} button`))) return;
@@ -112,7 +119,7 @@ export class CommandRouter {
     if (ok) return true;
     const i = ctx.interaction;
     const need = access === 'owner' ? 'bot owners (BOT_OWNER_IDS)' : 'server admins (Manage Server)';
-    await this.bot.db.logs
+    await this.services.db.logs
       .createLog({ level: 'warn', source: 'commands', message: `refused ${label} for user ${i.user.id}: only ${need}`, metadata: { userId: i.user.id, guildId: i.guildId, channelId: i.channelId, command: label } })
       .catch((e: Error) => this.logger.error({ err: e.message }, 'could not write the refusal to the logs table'));
     this.logger.warn({ userId: i.user.id, command: label }, 'command refused: not allowed');
@@ -147,11 +154,9 @@ export class CommandRouter {
       this.record(i, message, opts);
     };
     return {
+      ...this.services,
       interaction: i as ChatInputCommandInteraction,
-      db: this.bot.db,
-      config: this.config,
       logger: this.logger,
-      bot: this.bot,
       isAdmin: this.isAdmin(i),
       isOwner: this.isOwner(i.user.id),
       reply,
@@ -161,20 +166,25 @@ export class CommandRouter {
     };
   }
 
-  /** The reply as an assistant message in the invoking user's session. */
+  /** Whether a reply is one the router records: ephemeral (Discord does not echo it on the gateway). */
+  private recordsContent(message: Message): boolean {
+    return message.flags.has(MessageFlags.Ephemeral);
+  }
+
+  /** An ephemeral reply as an assistant message in the invoking user's session. */
   private record(i: AnyInteraction, message: Message | null, opts: ReplyOptions): void {
-    if (!message || !i.channelId) return;
-    const me = this.bot.client.user!;
+    if (!message || !i.channelId || !this.recordsContent(message)) return;
+    const me = this.client.user!;
     const files = opts.files ?? [];
-    this.bot.recorder.push({
+    this.services.recording.recordReply({
       kind: 'create',
       discordMessageId: message.id,
       channelId: i.channelId,
       guildId: i.guildId ?? null,
       author: { id: me.id, username: me.username, displayName: me.globalName ?? null },
       role: 'assistant',
-      sessionOwner: { id: i.user.id, username: i.user.username, displayName: displayNameOf(i) },
-      content: this.config.recordContent ? (message.content ?? opts.content ?? '') : '',
+      sessionOwner: authorOf(i),
+      content: this.services.config.recordContent ? (message.content ?? opts.content ?? '') : '',
       createdAt: message.createdAt,
       metadata: {
         interaction: { name: i.isChatInputCommand() ? i.commandName : i.customId, userId: i.user.id },

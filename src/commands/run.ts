@@ -1,7 +1,9 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { clip } from '../scheduler/post';
 import { SkillInputError } from '../skills';
-import { deferredIfSlow, ensureSession, shortId, skillChoices } from './assistant-shared';
+import { deferredIfSlow } from './lib/defer';
+import { authorOf, shortId } from './lib/format';
+import { skillChoices } from './lib/skills';
 import { CommandInputError, type SlashCommand } from './types';
 
 /**
@@ -18,11 +20,7 @@ export const run: SlashCommand = {
     .addStringOption((o) => o.setName('input').setDescription('What the skill gets, e.g. "10m take a break" for remind').setMaxLength(2000)),
   async execute(ctx) {
     const i = ctx.interaction;
-    const registry = ctx.bot.skills;
-    if (!registry) {
-      await ctx.reply({ content: 'I am still starting up; try again in a few seconds.', ephemeral: true });
-      return;
-    }
+    const registry = ctx.skills;
     const name = i.options.getString('skill', true).trim().toLowerCase();
     const raw = i.options.getString('input') ?? '';
     const skill = registry.get(name);
@@ -41,9 +39,10 @@ export const run: SlashCommand = {
     }
 
     const reply = await deferredIfSlow(ctx, async () => {
-      const { session } = await ensureSession(ctx);
+      // Queued with the recorder's events: the session is the one the caller's messages are in.
+      const { session } = await ctx.recording.ensureSession(authorOf(i), i.channelId, i.guildId ?? null);
       const task = await ctx.db.tasks.createTask({ sessionId: session.id, skill: name, input: raw, channelId: i.channelId });
-      const done = await ctx.bot.tasks.execute(task, { userId: i.user.id, isAdmin: ctx.isAdmin, guildId: i.guildId ?? null });
+      const done = await ctx.tasks.execute(task, { userId: i.user.id, isAdmin: ctx.isAdmin, guildId: i.guildId ?? null });
       if (done.status === 'completed') return { content: clip(done.output?.trim() ? done.output : '(no output)'), ephemeral: false };
       return { content: clip(`The \`${name}\` skill failed (task \`${shortId(done.id)}\`): ${done.error ?? 'unknown error'}`), ephemeral: true };
     });

@@ -2,7 +2,9 @@ import { ChannelType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.j
 import type { Schedule } from '../entities/Schedule';
 import { compileCron, CronInputError, formatInZone, nextRuns } from '../scheduler/cron';
 import { SkillInputError } from '../skills';
-import { deferredIfSlow, fitLines, oneLine, shortId, skillChoices, stamp } from './assistant-shared';
+import { deferredIfSlow } from './lib/defer';
+import { fitLines, oneLine, shortId, when } from './lib/format';
+import { skillChoices } from './lib/skills';
 import { CommandInputError, type AutocompleteContext, type CommandContext, type SlashCommand } from './types';
 
 const POSTABLE = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread] as const;
@@ -35,10 +37,6 @@ export const schedule: SlashCommand = {
     .addSubcommand((s) => s.setName('disable').setDescription('Turn a schedule off').addStringOption((o) => idOption(o)))
     .addSubcommand((s) => s.setName('run').setDescription('Run a schedule now (its cron times are unchanged)').addStringOption((o) => idOption(o))),
   async execute(ctx) {
-    if (!ctx.bot.scheduler) {
-      await ctx.reply({ content: 'I am still starting up; try again in a few seconds.', ephemeral: true });
-      return;
-    }
     const sub = ctx.interaction.options.getSubcommand(true);
     if (sub === 'add') return add(ctx);
     if (sub === 'list') return list(ctx);
@@ -66,8 +64,8 @@ function idOption<T extends { setName(n: string): T; setDescription(d: string): 
 async function add(ctx: CommandContext): Promise<void> {
   const i = ctx.interaction;
   const name = i.options.getString('skill', true).trim().toLowerCase();
-  const skill = ctx.bot.skills.get(name);
-  if (!skill) throw new CommandInputError('skill', `there is no skill named "${name}"; choose one of ${ctx.bot.skills.names().join(', ')}`);
+  const skill = ctx.skills.get(name);
+  if (!skill) throw new CommandInputError('skill', `there is no skill named "${name}"; choose one of ${ctx.skills.names().join(', ')}`);
   const expression = i.options.getString('cron', true).trim().replace(/\s+/g, ' ');
   if (expression.length > 120) throw new CommandInputError('cron', 'at most 120 characters');
   const timezone = (i.options.getString('timezone') ?? 'UTC').trim() || 'UTC';
@@ -88,7 +86,7 @@ async function add(ctx: CommandContext): Promise<void> {
   const channelId = i.options.getChannel('channel', false, [...POSTABLE])?.id ?? i.channelId;
   const runs = nextRuns(cron, 3, new Date());
   const row = await ctx.db.schedules.createSchedule({ skill: name, cronExpression: expression, input, channelId, guildId: i.guildId ?? null, timezone, createdBy: i.user.id, nextRunAt: runs[0] ?? null });
-  const times = runs.map((r) => `• ${formatInZone(r, timezone)} ${timezone} (${stamp(r, 'R')})`);
+  const times = runs.map((r) => `• ${formatInZone(r, timezone)} ${timezone} (${when(r, 'R')})`);
   await ctx.reply({
     content: `Schedule \`${shortId(row.id)}\` added: **${name}** \`${expression}\` (${timezone}) → <#${channelId}>${input ? ` with input “${oneLine(input, 80)}”` : ''}.\nNext runs:\n${times.join('\n')}`,
     ephemeral: true,
@@ -104,8 +102,8 @@ async function list(ctx: CommandContext): Promise<void> {
   }
   const lines = rows.map((s) => {
     const state = s.enabled ? '✅ on' : '⏸️ off';
-    const next = s.enabled && s.nextRunAt ? ` · next ${stamp(s.nextRunAt, 'R')}` : '';
-    const last = s.lastRunAt ? ` · last ${stamp(s.lastRunAt, 'R')}` : '';
+    const next = s.enabled && s.nextRunAt ? ` · next ${when(s.nextRunAt, 'R')}` : '';
+    const last = s.lastRunAt ? ` · last ${when(s.lastRunAt, 'R')}` : '';
     const input = s.input ? ` · “${oneLine(s.input, 40)}”` : '';
     return `\`${shortId(s.id)}\` ${state} **${s.skill}** \`${s.cronExpression}\` (${s.timezone}) → <#${s.channelId}>${input}${next}${last}`;
   });
@@ -126,7 +124,7 @@ async function enable(ctx: CommandContext, s: Schedule): Promise<void> {
   }
   const next = cron.nextRun(new Date());
   await ctx.db.schedules.updateSchedule(s.id, { enabled: true, nextRunAt: next });
-  await ctx.reply({ content: `Schedule \`${shortId(s.id)}\` is on. Next run ${next ? `${formatInZone(next, s.timezone)} ${s.timezone} (${stamp(next, 'R')})` : 'never'}.`, ephemeral: true });
+  await ctx.reply({ content: `Schedule \`${shortId(s.id)}\` is on. Next run ${next ? `${formatInZone(next, s.timezone)} ${s.timezone} (${when(next, 'R')})` : 'never'}.`, ephemeral: true });
 }
 
 async function disable(ctx: CommandContext, s: Schedule): Promise<void> {
@@ -138,7 +136,7 @@ async function runNow(ctx: CommandContext, s: Schedule): Promise<void> {
   const content = await deferredIfSlow(
     ctx,
     async () => {
-      const r = await ctx.bot.scheduler.runNow(s);
+      const r = await ctx.scheduler.runNow(s);
       if (!r.done || !r.task) return `Not run: the previous run of \`${shortId(s.id)}\` (task \`${shortId(r.busy?.id ?? '')}\`) has not finished.`;
       const t = await r.done;
       if (t.status === 'completed') return `Ran **${s.skill}** (task \`${shortId(t.id)}\`); the output is posted in <#${s.channelId}>.`;

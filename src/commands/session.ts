@@ -1,16 +1,15 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { Session } from '../entities/Session';
 import type { User } from '../entities/User';
-import { DISCORD, displayNameOf, personOf, plural, when } from './lib/format';
+import { authorOf, personOf, plural, when } from './lib/format';
 import { CommandInputError, type CommandContext, type SlashCommand } from './types';
 
 const NO_SESSION = 'You have no open session in this channel. One starts when you next write here.';
 
 /**
- * /session — the caller's conversation record in this channel. The recorder writes behind a
- * queue, so every subcommand flushes it first (the caller's latest messages count; deferred, as a
- * busy queue can take a moment), and after ending or starting a session it drops the recorder's
- * cached session for the caller here.
+ * /session — the caller's conversation record in this channel. It reads after the recorder has
+ * committed what came before it (`readsRecorded`), and ends or starts sessions through the
+ * recording pipeline, in order with the caller's messages.
  */
 export const session: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -19,21 +18,21 @@ export const session: SlashCommand = {
     .addSubcommand((s) => s.setName('info').setDescription('Your open session here: when it started, messages so far'))
     .addSubcommand((s) => s.setName('new').setDescription('End your session here and start a fresh one'))
     .addSubcommand((s) => s.setName('end').setDescription('End your session here')),
+  readsRecorded: { ephemeral: true },
   async execute(ctx) {
     const sub = ctx.interaction.options.getSubcommand(true);
     await ctx.defer(true);
-    await ctx.bot.queue.flush();
     const user = await ctx.db.users.getUserByChannel(personOf(ctx.interaction));
     const open = user ? await openSession(ctx, user) : null;
     if (sub === 'info') return info(ctx, open);
-    if (sub === 'new') return fresh(ctx, user, open);
+    if (sub === 'new') return fresh(ctx, open);
     if (sub === 'end') return end(ctx, user, open);
     throw new CommandInputError('subcommand', 'must be info, new or end');
   },
 };
 
 function openSession(ctx: CommandContext, user: User): Promise<Session | null> {
-  return ctx.db.sessions.findOpenSession({ userId: user.id, channelId: ctx.interaction.channelId, idleMs: ctx.bot.recording.idleMs });
+  return ctx.db.sessions.findOpenSession({ userId: user.id, channelId: ctx.interaction.channelId, idleMs: ctx.recording.idleMs });
 }
 
 async function describe(ctx: CommandContext, s: Session): Promise<string> {
@@ -46,17 +45,15 @@ async function info(ctx: CommandContext, open: Session | null): Promise<void> {
     await ctx.reply({ content: NO_SESSION, ephemeral: true });
     return;
   }
-  const idleMinutes = Math.round(ctx.bot.recording.idleMs / 60_000);
+  const idleMinutes = Math.round(ctx.recording.idleMs / 60_000);
   await ctx.reply({ content: `Your session here ${await describe(ctx, open)}. Last message ${when(open.updatedAt, 'R')}; it closes after ${plural(idleMinutes, 'minute')} without messages.`, ephemeral: true });
 }
 
 /** Ends the open session (if any) and starts a new one in one transaction; this reply is its first message. */
-async function fresh(ctx: CommandContext, user: User | null, open: Session | null): Promise<void> {
+async function fresh(ctx: CommandContext, open: Session | null): Promise<void> {
   const i = ctx.interaction;
   const previous = open ? await describe(ctx, open) : null;
-  const who = user ?? (await ctx.db.users.ensureUser({ channel: DISCORD, channelUserId: i.user.id, username: i.user.username, displayName: displayNameOf(i) }));
-  await ctx.db.sessions.startFreshSession({ userId: who.id, channelId: i.channelId, guildId: i.guildId, endSessionId: open?.id });
-  ctx.bot.recording.invalidateSession(who.id, i.channelId);
+  await ctx.recording.startFreshSession(authorOf(i), i.channelId, i.guildId);
   await ctx.reply({ content: previous ? `Ended your session here (it ${previous}) and started a fresh one.` : 'Started a fresh session here.', ephemeral: true });
 }
 
@@ -69,8 +66,8 @@ async function end(ctx: CommandContext, user: User | null, open: Session | null)
     await ctx.reply({ content: 'You have no open session in this channel; nothing to end.', ephemeral: true });
     return;
   }
+  const i = ctx.interaction;
   await ctx.reply({ content: `Ended your session here (it ${await describe(ctx, open)}). Your next message starts a new one.`, ephemeral: true });
-  await ctx.bot.queue.flush();
-  await ctx.db.sessions.endSession(open.id);
-  ctx.bot.recording.invalidateSession(user.id, ctx.interaction.channelId);
+  // Queued behind the reply just recorded, so the reply lands in the session it closes.
+  await ctx.recording.endSession(authorOf(i), i.channelId, i.guildId);
 }

@@ -9,6 +9,7 @@ const SCOPES = ['channel', 'server'] as const;
 const DAYS = { min: 1, max: 90, fallback: 7 };
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** Statistics may be a moment behind: a reply does not wait longer than this on a busy recorder. */
 const FLUSH_WAIT_MS = 2000;
 
 /**
@@ -23,13 +24,13 @@ export const stats: SlashCommand = {
     .setDescription('Message statistics for this channel or server, with a chart')
     .addStringOption((o) => o.setName('scope').setDescription('This channel (default) or the whole server').addChoices(...SCOPES.map((s) => ({ name: s, value: s }))))
     .addIntegerOption((o) => o.setName('days').setDescription(`How many days back (${DAYS.min}–${DAYS.max}, default ${DAYS.fallback})`).setMinValue(DAYS.min).setMaxValue(DAYS.max)),
+  readsRecorded: { ephemeral: false, maxWaitMs: FLUSH_WAIT_MS },
   async execute(ctx) {
     const i = ctx.interaction;
     const scope = choiceOption(i, 'scope', SCOPES, 'channel');
     const days = integerOption(i, 'days', DAYS);
     if (scope === 'server' && !i.guildId) throw new CommandInputError('scope', 'server only works in a server; use channel here');
     await ctx.defer();
-    await settleRecorder(ctx);
     const window = statsWindow(days, new Date());
     const result = await ctx.db.stats.messageStats({ scope: scope === 'server' ? { guildId: i.guildId! } : { channelId: i.channelId }, ...window, top: 5 });
     const where = scope === 'server' ? (i.guild?.name ? escapeMarkdown(i.guild.name) : 'this server') : `<#${i.channelId}>`;
@@ -65,16 +66,6 @@ function summary(where: string, period: string, s: MessageStats): string {
     .map((x) => `${String(x.h).padStart(2, '0')}:00 (${x.n})`)
     .join(', ');
   return [`**${where}, ${period}**`, `Messages: ${s.messages} · Active people: ${s.activeUsers}`, `Top posters: ${top}`, `Busiest hours (UTC): ${busiest}`].join('\n');
-}
-
-/**
- * Lets the recorder write what it has (so the latest messages count), waiting at most
- * FLUSH_WAIT_MS: statistics may be a moment behind, a reply should not wait on a busy queue.
- */
-async function settleRecorder(ctx: CommandContext): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([ctx.bot.queue.flush(), new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_WAIT_MS)))]);
-  clearTimeout(timer);
 }
 
 function channelName(ctx: CommandContext): string {

@@ -129,7 +129,7 @@ function describeRow(r: Pick<BotStatus, 'status' | 'activityType' | 'activity' |
 
 /** What the bot last applied to its gateway session (discord.js keeps it on the client user). */
 function describeApplied(ctx: CommandContext): string {
-  const p = ctx.bot.client.user?.presence;
+  const p = ctx.gateway.presence();
   if (!p) return 'nothing yet (not connected)';
   const a = p.activities[0];
   if (!a) return `${p.status} · no activity`;

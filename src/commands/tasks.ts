@@ -1,6 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { Task } from '../entities/Task';
-import { fitLines, oneLine, shortId, stamp } from './assistant-shared';
+import { DISCORD_CHANNEL } from '../entities/User';
+import { fitLines, oneLine, shortId, when } from './lib/format';
 import type { SlashCommand } from './types';
 
 const ICON: Record<string, string> = { pending: '⏳', in_progress: '🔄', completed: '✅', failed: '❌' };
@@ -14,7 +15,7 @@ export const tasks: SlashCommand = {
   async execute(ctx) {
     const i = ctx.interaction;
     const limit = Math.min(25, Math.max(1, i.options.getInteger('limit') ?? 10));
-    const user = await ctx.db.users.getUserByChannel({ channel: 'discord', channelUserId: i.user.id });
+    const user = await ctx.db.users.getUserByChannel({ channel: DISCORD_CHANNEL, channelUserId: i.user.id });
     const rows = user ? await ctx.db.tasks.listTasksForUser(user.id, limit) : [];
     if (!rows.length) {
       await ctx.reply({ content: 'You have no tasks yet. Start one with `/run`.', ephemeral: true });
@@ -25,8 +26,8 @@ export const tasks: SlashCommand = {
 };
 
 function line(t: Task): string {
-  const head = `${ICON[t.status] ?? '•'} \`${shortId(t.id)}\` **${t.skill}** ${t.status.replace('_', ' ')} · ${stamp(t.createdAt, 'R')}`;
-  if (t.status === 'pending' && t.runAt) return `${head} · runs ${stamp(t.runAt, 'R')}`;
+  const head = `${ICON[t.status] ?? '•'} \`${shortId(t.id)}\` **${t.skill}** ${t.status.replace('_', ' ')} · ${when(t.createdAt, 'R')}`;
+  if (t.status === 'pending' && t.runAt) return `${head} · runs ${when(t.runAt, 'R')}`;
   if (t.status === 'failed') return `${head} — ${oneLine(t.error ?? 'unknown error', 120)}`;
   if (t.status === 'completed' && t.output) return `${head} — ${oneLine(t.output, 80)}`;
   return head;

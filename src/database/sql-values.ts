@@ -116,3 +116,9 @@ interface WellFormed {
   isWellFormed(): boolean;
   toWellFormed(): string;
 }
+
+/** A timestamp as read back: SQLite returns 'YYYY-MM-DD HH:MM:SS.SSS' (UTC); PostgreSQL a Date. */
+export function parseDbDate(v: string | Date): number {
+  if (v instanceof Date) return v.getTime();
+  return Date.parse(v.includes('T') ? v : `${v.replace(' ', 'T')}Z`);
+}

@@ -1,6 +1,15 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { timestamp, uuid, varchar } from '../database/column-types';
 
+/** `users.channel` of every Discord user. */
+export const DISCORD_CHANNEL = 'discord';
+
+/** Someone on a chat channel: for Discord, channel `discord` and their snowflake. */
+export interface Person {
+  channel: string;
+  channelUserId: string;
+}
+
 /** A person (or bot) on one chat channel: `discord`, `telegram`, `web`… */
 @Entity({ name: 'users' })
 @Index('uq_users_channel_user', ['channel', 'channelUserId'], { unique: true })

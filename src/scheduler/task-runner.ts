@@ -2,6 +2,7 @@ import type { Client } from 'discord.js';
 import type { Database } from '../database/database';
 import { ActivityStore } from '../database/stores/activity.store';
 import type { Task } from '../entities/Task';
+import { DISCORD_CHANNEL } from '../entities/User';
 import type { Logger } from '../logger';
 import { SkillInputError, SkillPermissionError, type Skill, type SkillContext, type SkillPermission, type SkillRegistry } from '../skills';
 import { postToChannel } from './post';
@@ -149,7 +150,7 @@ export class TaskRunner {
       const session = await db.sessions.getSession(task.sessionId);
       guildId = session?.guildId ?? null;
       const user = session ? await db.users.getUserById(session.userId) : null;
-      if (user?.channel === 'discord') userId = user.channelUserId;
+      if (user?.channel === DISCORD_CHANNEL) userId = user.channelUserId;
     }
     return this.execute(task, { userId, isAdmin: false, guildId, post: true }, 'later');
   }

@@ -1,10 +1,9 @@
 import type { ChatInputCommandInteraction, ButtonInteraction } from 'discord.js';
-
-/** The recorder's name for Discord in `users.channel`. */
-export const DISCORD = 'discord';
+import { DISCORD_CHANNEL, type Person } from '../../entities/User';
+import { displayName, type RecordedAuthor } from '../../recording/events';
 
 /** A Discord timestamp tag: each reader sees it in their own time zone. */
-export function when(d: Date, style: 'f' | 'R' | 't' | 'd' | 'D' = 'f'): string {
+export function when(d: Date, style: 'f' | 'F' | 'R' | 't' | 'T' | 'd' | 'D' = 'f'): string {
   return `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;
 }
 
@@ -18,17 +17,33 @@ export function oneLine(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** The first 8 characters of a UUID: enough to name a task or schedule in a reply. */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** Joins lines while they fit in `max` characters; says how many were left out. */
+export function fitLines(head: string, lines: string[], max = 1900): string {
+  let out = head;
+  for (let i = 0; i < lines.length; i++) {
+    const next = `${out}\n${lines[i]}`;
+    if (next.length > max) return `${out}\n… and ${lines.length - i} more`;
+    out = next;
+  }
+  return out;
+}
+
 /** The invoking person as stored in `users`. */
-export function personOf(i: ChatInputCommandInteraction | ButtonInteraction): { channel: string; channelUserId: string } {
-  return { channel: DISCORD, channelUserId: i.user.id };
+export function personOf(i: ChatInputCommandInteraction | ButtonInteraction): Person {
+  return { channel: DISCORD_CHANNEL, channelUserId: i.user.id };
 }
 
 /**
- * The name people see, as the recorder stores it for messages: the server nickname, else the
- * global display name. Replies are recorded with the same, so `users.display_name` does not flip
- * between the two depending on whether the person last wrote or ran a command.
+ * The invoking person as the recorder sees an author, named by the recorder's one rule
+ * (`displayName`), so `users.display_name` does not flip between two names depending on whether
+ * the person last wrote or ran a command.
  */
-export function displayNameOf(i: ChatInputCommandInteraction | ButtonInteraction): string | null {
+export function authorOf(i: ChatInputCommandInteraction | ButtonInteraction): RecordedAuthor {
   const m = i.member as { nickname?: string | null; nick?: string | null } | null;
-  return m?.nickname ?? m?.nick ?? i.user.globalName ?? null;
+  return { id: i.user.id, username: i.user.username, displayName: displayName(m?.nickname ?? m?.nick, i.user.globalName) };
 }

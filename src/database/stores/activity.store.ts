@@ -3,7 +3,7 @@ import { Session } from '../../entities/Session';
 import { User } from '../../entities/User';
 import { decodeContent } from '../content-codec';
 import type { StoreContext } from '../database';
-import { parseDbDate } from './recording.store';
+import { parseDbDate } from '../sql-values';
 
 /** Where and when: one channel, or a whole server, over [since, until). */
 export interface ActivityScope {

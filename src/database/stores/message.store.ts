@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../uuid-v7';
 import { In, IsNull, Not } from 'typeorm';
 import { Message, MESSAGE_ROLES, type MessageMetadata, type MessageRole } from '../../entities/Message';
 import type { StoreContext } from '../database';
@@ -25,7 +25,7 @@ export function toRow(input: NewMessage): Message {
   if (!(MESSAGE_ROLES as readonly string[]).includes(input.role)) throw new ValidationError('role', `must be one of ${MESSAGE_ROLES.join(', ')}`);
   const { content, escaped } = encodeContent(input.content);
   const row = new Message();
-  row.id = randomUUID();
+  row.id = uuidV7();
   row.sessionId = input.sessionId;
   row.role = input.role;
   row.content = content;

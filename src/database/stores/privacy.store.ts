@@ -3,16 +3,12 @@ import { Message } from '../../entities/Message';
 import { Schedule } from '../../entities/Schedule';
 import { Session } from '../../entities/Session';
 import { Task } from '../../entities/Task';
-import { User } from '../../entities/User';
+import { DISCORD_CHANNEL, User, type Person } from '../../entities/User';
 import type { StoreContext } from '../database';
 import { fromRow, type StoredMessage } from './message.store';
-import { parseDbDate } from './recording.store';
+import { parseDbDate } from '../sql-values';
 
-/** Someone on a chat channel: for Discord, channel `discord` and their snowflake. */
-export interface Person {
-  channel: string;
-  channelUserId: string;
-}
+export type { Person };
 
 export interface Span {
   count: number;
@@ -65,7 +61,7 @@ export class PrivacyStore {
 
   async summarize(person: Person): Promise<PersonalSummary> {
     const user = await this.ctx.manager.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
-    const schedulesCreated = person.channel === 'discord' ? await this.ctx.manager.countBy(Schedule, { createdBy: person.channelUserId }) : 0;
+    const schedulesCreated = person.channel === DISCORD_CHANNEL ? await this.ctx.manager.countBy(Schedule, { createdBy: person.channelUserId }) : 0;
     if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, tasks: EMPTY, schedulesCreated };
     const em = this.ctx.manager;
     const sessions = await em
@@ -93,7 +89,7 @@ export class PrivacyStore {
   async exportPerson(person: Person): Promise<PersonalExport> {
     const em = this.ctx.manager;
     const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
-    const schedulesCreated = person.channel === 'discord' ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
+    const schedulesCreated = person.channel === DISCORD_CHANNEL ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
     if (!user) return { user, sessions: [], messages: [], tasks: [], schedulesCreated };
     const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
     const messages = await inSessionsOf(em, Message, 'm', user.id)
@@ -110,7 +106,7 @@ export class PrivacyStore {
   /** Erases the person in one transaction (see the class comment for what goes and what stays). */
   async forgetPerson(person: Person): Promise<ForgetResult> {
     return this.ctx.write('forget users', async (em) => {
-      const schedulesUnlinked = person.channel === 'discord' ? await this.unlinkSchedules(em, person.channelUserId) : 0;
+      const schedulesUnlinked = person.channel === DISCORD_CHANNEL ? await this.unlinkSchedules(em, person.channelUserId) : 0;
       const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
       if (!user) return { userRow: false, sessions: 0, messages: 0, tasks: 0, schedulesUnlinked };
       const inTheirSessions = { where: 'session_id IN (SELECT id FROM sessions WHERE user_id = :uid)', params: { uid: user.id } };

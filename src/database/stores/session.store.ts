@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../uuid-v7';
 import { IsNull, MoreThan } from 'typeorm';
 import { Message } from '../../entities/Message';
 import { Session, SESSION_TOUCH_MS } from '../../entities/Session';
@@ -23,7 +23,7 @@ export class SessionStore {
 
   async createSession(input: NewSession): Promise<Session> {
     const at = input.createdAt ?? new Date();
-    const row = this.repo.create({ id: randomUUID(), userId: input.userId, channelId: input.channelId, guildId: input.guildId ?? null, createdAt: at, updatedAt: at, endedAt: null });
+    const row = this.repo.create({ id: uuidV7(), userId: input.userId, channelId: input.channelId, guildId: input.guildId ?? null, createdAt: at, updatedAt: at, endedAt: null });
     await this.ctx.write('insert sessions', (em) => em.insert(Session, row));
     return row;
   }
@@ -71,7 +71,7 @@ export class SessionStore {
    */
   async startFreshSession(input: NewSession & { endSessionId?: string | null }): Promise<Session> {
     const at = input.createdAt ?? new Date();
-    const row = this.repo.create({ id: randomUUID(), userId: input.userId, channelId: input.channelId, guildId: input.guildId ?? null, createdAt: at, updatedAt: at, endedAt: null });
+    const row = this.repo.create({ id: uuidV7(), userId: input.userId, channelId: input.channelId, guildId: input.guildId ?? null, createdAt: at, updatedAt: at, endedAt: null });
     return this.ctx.write('restart sessions', async (em) => {
       if (input.endSessionId && isUuid(input.endSessionId)) await em.update(Session, { id: input.endSessionId, endedAt: IsNull() }, { endedAt: at });
       await em.insert(Session, row);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../uuid-v7';
 import { In } from 'typeorm';
 import { User } from '../../entities/User';
 import type { StoreContext } from '../database';
@@ -22,7 +22,7 @@ export class UserStore {
 
   async createUser(input: NewUser): Promise<User> {
     const now = new Date();
-    const row = this.repo.create({ id: randomUUID(), channel: input.channel, channelUserId: input.channelUserId, username: input.username ?? null, displayName: input.displayName ?? null, createdAt: now, updatedAt: now });
+    const row = this.repo.create({ id: uuidV7(), channel: input.channel, channelUserId: input.channelUserId, username: input.username ?? null, displayName: input.displayName ?? null, createdAt: now, updatedAt: now });
     await this.ctx.write('insert users', (em) => em.insert(User, row));
     return row;
   }

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WriteQueue } from '../../src/bot/write-queue';
+import { WriteQueue } from '../../src/recording/write-queue';
 import type { Database } from '../../src/database/database';
-import { RecordingStore, type PreparedBatch, type RecordedCreate, type RecordedEvent } from '../../src/database/stores/recording.store';
+import type { RecordedCreate, RecordedEvent } from '../../src/recording/events';
+import { RecordingStore, type PreparedBatch } from '../../src/recording/recording.store';
 import { createLogger } from '../../src/logger';
 import { DRIVERS, openTestDatabase } from '../helpers/databases';
 import { externalExec } from '../helpers/external';

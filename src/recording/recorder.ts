@@ -1,8 +1,8 @@
 import { Events, MessageFlags, MessageType, type Client } from 'discord.js';
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
-import type { RecordedAuthor, RecordedCreate, RecordedEvent } from '../database/stores/recording.store';
 import type { Logger } from '../logger';
+import { displayName, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
 import type { WriteQueue } from './write-queue';
 
 export interface RecorderOptions {
@@ -127,14 +127,14 @@ export class Recorder {
     // A deferred interaction's "thinking…" placeholder: its real content comes with the update.
     if ((d.flags ?? 0) & MessageFlags.Loading) return null;
     const me = this.botUserId ?? this.client.user?.id ?? null;
-    const author: RecordedAuthor = { id: d.author.id, username: d.author.username, displayName: d.member?.nick ?? d.author.global_name ?? null };
+    const author: RecordedAuthor = { id: d.author.id, username: d.author.username, displayName: displayName(d.member?.nick, d.author.global_name) };
     let role: MessageRole = 'user';
     let sessionOwner: RecordedAuthor | null = null;
     if (!PERSON_TYPES.has(d.type)) role = 'system';
     else if (me && d.author.id === me) {
       role = 'assistant';
       const iu = d.interaction_metadata?.user ?? d.interaction?.user;
-      if (iu) sessionOwner = { id: iu.id, username: iu.username, displayName: iu.global_name ?? null };
+      if (iu) sessionOwner = { id: iu.id, username: iu.username, displayName: displayName(null, iu.global_name) };
     }
     return {
       kind: 'create',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database/database';
-import { RecordingStore, StaleBatchError, type RecordedAuthor, type RecordedCreate } from '../../src/database/stores/recording.store';
+import type { RecordedAuthor, RecordedCreate } from '../../src/recording/events';
+import { RecordingStore, StaleBatchError } from '../../src/recording/recording.store';
 import { DRIVERS, openTestDatabase } from '../helpers/databases';
 
 const ada: RecordedAuthor = { id: '110000000000000001', username: 'ada', displayName: 'Ada' };

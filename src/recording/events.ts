@@ -1,0 +1,120 @@
+import type { MessageMetadata, MessageRole } from '../entities/Message';
+import type { Person } from '../entities/User';
+
+/**
+ * What flows through the recording pipeline: plain objects (no discord.js types, no SQL), in the
+ * order the bot received them. Message events come from the gateway (and from backfill and the
+ * bot's own ephemeral replies); requests come from commands that change recorded data, so a
+ * session change or an erasure is ordered with the messages around it. Every event is plain JSON
+ * (dates aside): it can wait in the spill file and be replayed by the next start.
+ */
+
+/** A Discord author as the recorder sees it. */
+export interface RecordedAuthor {
+  id: string;
+  username: string;
+  displayName: string | null;
+}
+
+/**
+ * The one rule for the name Chronicle keeps for a person: their server nickname, else their
+ * global display name, else none (the username is kept beside it).
+ */
+export function displayName(nick: string | null | undefined, globalName: string | null | undefined): string | null {
+  return nick || globalName || null;
+}
+
+export interface RecordedCreate {
+  kind: 'create';
+  discordMessageId: string;
+  channelId: string;
+  guildId: string | null;
+  author: RecordedAuthor;
+  role: MessageRole;
+  /** Whose session the message belongs to, when not the author's (the bot's replies). */
+  sessionOwner?: RecordedAuthor | null;
+  content: string;
+  createdAt: Date;
+  editedAt?: Date | null;
+  replyToId?: string | null;
+  metadata?: MessageMetadata | null;
+  /** Fetched from channel history (backfill): its author's names are secondhand (no nickname). */
+  fromHistory?: boolean;
+}
+
+export interface RecordedEdit {
+  kind: 'edit';
+  discordMessageId: string;
+  content: string;
+  editedAt: Date;
+  /** The full message when Discord sent it: lets an edit of a never-recorded message create it. */
+  full?: RecordedCreate | null;
+}
+
+export interface RecordedDelete {
+  kind: 'delete';
+  discordMessageIds: string[];
+  deletedAt: Date;
+}
+
+export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedDelete;
+
+/** Erase a person (`/mydata forget`, `/privacy forget`): applied after everything received before it. */
+export interface ForgetRequest {
+  kind: 'forget';
+  /** Matches the request to the command waiting for its result (absent once replayed from disk). */
+  ticket: string;
+  person: Person;
+  /** Their messages dropped from the queue before being written: erased too, and counted so. */
+  dropped?: number;
+}
+
+/**
+ * A command's change to a person's session in a channel: `ensure` (the open one, made when
+ * missing: `/run`), `fresh` (end the open one and start another: `/session new`), `end`.
+ */
+export interface SessionRequest {
+  kind: 'session';
+  ticket: string;
+  action: 'ensure' | 'fresh' | 'end';
+  person: RecordedAuthor;
+  channelId: string;
+  guildId: string | null;
+}
+
+export type RecordingRequest = ForgetRequest | SessionRequest;
+
+export type QueuedEvent = RecordedEvent | RecordingRequest;
+
+export function isRequest(e: QueuedEvent): e is RecordingRequest {
+  return e.kind === 'forget' || e.kind === 'session';
+}
+
+/** The Discord message ids an event is about (for logs). */
+export function messageIds(e: QueuedEvent): string[] {
+  if (e.kind === 'delete') return e.discordMessageIds;
+  if (e.kind === 'create' || e.kind === 'edit') return [e.discordMessageId];
+  return [];
+}
+
+/** Whether a message event is by or for the Discord user (what erasing them drops while staged). */
+export function concerns(e: QueuedEvent, discordUserId: string): boolean {
+  if (e.kind === 'create') return e.author.id === discordUserId || e.sessionOwner?.id === discordUserId;
+  if (e.kind === 'edit') return !!e.full && (e.full.author.id === discordUserId || e.full.sessionOwner?.id === discordUserId);
+  return false;
+}
+
+const DATE_KEYS = new Set(['createdAt', 'editedAt', 'deletedAt']);
+
+/** JSON → event, with its dates back as Dates. */
+export function reviveEvent(raw: QueuedEvent): QueuedEvent {
+  const revive = (o: Record<string, unknown>) => {
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (DATE_KEYS.has(k) && typeof v === 'string') o[k] = new Date(v);
+      else if (v && typeof v === 'object' && !Array.isArray(v) && k === 'full') revive(v as Record<string, unknown>);
+    }
+    return o;
+  };
+  return revive(raw as unknown as Record<string, unknown>) as unknown as QueuedEvent;
+}

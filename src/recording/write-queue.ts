@@ -1,0 +1,383 @@
+import { randomUUID } from 'node:crypto';
+import { DataError, ForeignKeyError, UniqueViolationError, ValidationError } from '../database/errors';
+import type { Logger } from '../logger';
+import { concerns, isRequest, messageIds, type ForgetRequest, type QueuedEvent, type RecordedEvent, type RecordingRequest, type SessionRequest } from './events';
+import type { BatchResult, PreparedBatch } from './recording.store';
+import { SpillFile } from './spill-file';
+
+/** A request as a command hands it over, before it has its ticket. */
+export type NewRequest = Omit<ForgetRequest, 'ticket'> | Omit<SessionRequest, 'ticket'>;
+
+export interface BatchWriter {
+  writeBatch(events: RecordedEvent[]): Promise<BatchResult>;
+  /**
+   * The same in two steps (RecordingStore has it): with it, the queue prepares the next full batch
+   * while the previous one commits, so the event loop's share of the work overlaps the database's.
+   */
+  prepare?(events: RecordedEvent[]): Promise<PreparedBatch>;
+  /** Applies a command's request (an erasure, a session change) in its own transaction. */
+  apply(request: RecordingRequest): Promise<unknown>;
+}
+
+export interface WriteQueueOptions {
+  /** Most events per transaction. */
+  maxBatch: number;
+  /** How long the first event of a batch may wait for company. */
+  flushMs: number;
+  /** Events held in memory; beyond this they go to `spillFile` and come back when there is room. */
+  maxQueue: number;
+  spillFile: string;
+  logger: Logger;
+}
+
+interface Item {
+  event: QueuedEvent;
+  /** performance.now() when the event arrived (for latency figures). */
+  at: number;
+  /** Dropped while waiting (its person was erased): counted as processed, never written. */
+  dropped?: boolean;
+}
+
+/** The command waiting for a request's result. */
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+/** Errors retrying cannot fix: the database refused the data for good, or the event itself is malformed. */
+const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError, DataError, TypeError, RangeError];
+
+/**
+ * The recorder's write-behind queue. Events are written in batches (one transaction each) at most
+ * `flushMs` after the first arrives or as soon as `maxBatch` are waiting. When the database is slow
+ * or down the batch is retried with backoff (100 ms doubling to 5 s) and nothing is dropped: past
+ * `maxQueue` events the overflow is appended to the spill file and read back when there is room
+ * (also at the next start, if the process died with a spill file). A batch that fails for a
+ * reason retrying cannot fix (a constraint or validation error) is split until the event at fault
+ * is found; that event alone is logged with its message ids and dropped — the only loss.
+ *
+ * Commands' requests (erasures, session changes) wait in the same queue and are applied alone:
+ * after everything received before them is committed, before anything received after them is
+ * planned, so the store's caches never meet a batch planned across them. An erasure also drops
+ * the person's messages still waiting in memory ahead of it (they would only be written to be
+ * erased).
+ */
+export class WriteQueue {
+  private queue: Item[] = [];
+  private readonly spillFile: SpillFile;
+  /** Commands waiting for their requests, by ticket. */
+  private readonly waiters = new Map<string, Waiter>();
+  /** Items at the head of the queue being written or prepared ahead: never dropped. */
+  private busy = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private backoff = 0;
+  /** Current batch size: maxBatch, or smaller while a failing batch is being narrowed down. */
+  private limit: number;
+  /** Events still in the window of a batch that failed permanently. */
+  private suspect = 0;
+  private closed = false;
+  /** Events written or dropped so far; the queue is FIFO, so this is a position in arrival order. */
+  private processed = 0;
+  private flushWaiters: { target: number; resolve: () => void }[] = [];
+  /** The next batch, being prepared while the one before it commits: its first item and size. */
+  private ahead: { first: Item; count: number; prepared: Promise<PreparedBatch> } | null = null;
+  /** The batch whose commit is under way. */
+  private committing: Item[] | null = null;
+  readonly stats = { received: 0, written: 0, batches: 0, failures: 0, lost: 0, spilled: 0, inserted: 0, duplicates: 0, requests: 0, dropped: 0 };
+  /** Called after each committed batch with the arrival times of its events. */
+  onCommitted?: (items: { event: QueuedEvent; at: number }[], result: BatchResult) => void;
+
+  constructor(
+    private readonly writer: BatchWriter,
+    private readonly opts: WriteQueueOptions,
+  ) {
+    this.limit = opts.maxBatch;
+    this.spillFile = new SpillFile(opts.spillFile);
+    this.recoverSpill();
+  }
+
+  /** Events on disk, not yet read back. */
+  private get spilled(): number {
+    return this.spillFile.count;
+  }
+
+  get depth(): number {
+    return this.queue.length + this.spilled;
+  }
+
+  push(event: QueuedEvent): void {
+    this.stats.received++;
+    // Once anything is on disk, later events go there too, behind it: the order is kept.
+    if (this.spilled > 0 || this.queue.length >= this.opts.maxQueue) {
+      this.spill([{ event, at: performance.now() }]);
+    } else {
+      this.queue.push({ event, at: performance.now() });
+    }
+    this.schedule();
+  }
+
+  /**
+   * Queues a command's request behind everything received so far; resolves with its result once
+   * applied. An erasure first drops the person's messages waiting in memory ahead of it.
+   */
+  request<T>(request: NewRequest): Promise<T> {
+    const full = { ...request, ticket: randomUUID() } as RecordingRequest;
+    if (full.kind === 'forget') full.dropped = this.dropStaged(full.person.channelUserId);
+    const result = new Promise<T>((resolve, reject) => this.waiters.set(full.ticket, { resolve: resolve as (v: unknown) => void, reject }));
+    this.push(full);
+    return result;
+  }
+
+  /** Marks the person's messages waiting in memory (not those being written) as dropped; returns how many creates. */
+  private dropStaged(discordUserId: string): number {
+    let creates = 0;
+    for (let i = this.busy; i < this.queue.length; i++) {
+      const it = this.queue[i];
+      if (!it.dropped && concerns(it.event, discordUserId)) {
+        it.dropped = true;
+        this.stats.dropped++;
+        if (it.event.kind === 'create') creates++;
+      }
+    }
+    return creates;
+  }
+
+  /** Starts a drain after `delay` ms (default: the backoff, or at once for a full batch, else flushMs). */
+  private schedule(delay?: number): void {
+    if (this.running || this.timer) return;
+    delay ??= this.backoff || (this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushMs);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.drain().finally(() => {
+        this.running = null;
+        if (this.queue.length || this.spilled) this.schedule();
+      });
+    }, delay);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      await this.drainLoop();
+    } finally {
+      this.dropAhead();
+    }
+  }
+
+  private async drainLoop(): Promise<void> {
+    while (this.queue.length || this.spilled) {
+      if (!this.queue.length) this.unspill();
+      const ahead = this.ahead && this.ahead.first === this.queue[0] ? this.ahead : null;
+      if (ahead) this.ahead = null;
+      else this.dropAhead();
+      const batch = ahead ? this.queue.slice(0, ahead.count) : this.nextBatch(0, this.limit);
+      if (!batch.length) break;
+      this.busy = batch.length;
+      let outcome: 'done' | 'retry' | 'split';
+      try {
+        outcome = isRequest(batch[0].event) ? await this.apply(batch[0].event) : await this.write(batch, ahead?.prepared);
+      } finally {
+        this.busy = 0;
+      }
+      if (outcome === 'retry') return; // backing off: schedule() comes back later
+      this.backoff = 0;
+      if (outcome === 'done') {
+        this.queue.splice(0, batch.length);
+        this.advance(batch.length);
+        if (this.suspect > 0) this.suspect -= batch.length;
+      }
+      if (this.suspect <= 0) {
+        this.suspect = 0;
+        this.limit = this.opts.maxBatch;
+      }
+      if (this.queue.length < this.opts.maxQueue / 2 && this.spilled) this.unspill();
+      // Below a full batch, let more events gather (latency stays ≤ flushMs).
+      if (this.queue.length < this.opts.maxBatch && !this.closed && !this.suspect && !this.flushWaiters.length) return;
+    }
+  }
+
+  /** Up to `limit` items from `offset`: the messages before the next request, or that request alone. */
+  private nextBatch(offset: number, limit: number): Item[] {
+    const first = this.queue[offset];
+    if (first && isRequest(first.event)) return [first];
+    const max = Math.min(this.queue.length, offset + limit);
+    let end = offset;
+    while (end < max && !isRequest(this.queue[end].event)) end++;
+    return this.queue.slice(offset, end);
+  }
+
+  /** Applies a request; one that fails for good is logged and its failure handed to the command. */
+  private async apply(request: RecordingRequest): Promise<'done' | 'retry'> {
+    try {
+      const result = await this.writer.apply(request);
+      this.stats.requests++;
+      this.settle(request, (w) => w.resolve(result));
+      return 'done';
+    } catch (e) {
+      this.stats.failures++;
+      if (!PERMANENT.some((k) => e instanceof k)) {
+        this.backoff = Math.min(this.backoff ? this.backoff * 2 : 100, 5_000);
+        this.opts.logger.warn({ source: 'recorder', err: (e as Error).message, request: request.kind, queued: this.depth, retryInMs: this.backoff }, `recorder: could not apply ${request.kind}; will retry`);
+        return 'retry';
+      }
+      this.opts.logger.error({ source: 'recorder', err: (e as Error).message, request: request.kind }, `recorder: could not apply ${request.kind}; dropped`);
+      this.settle(request, (w) => w.reject(e as Error));
+      return 'done';
+    }
+  }
+
+  private settle(request: RecordingRequest, fn: (w: Waiter) => void): void {
+    const w = this.waiters.get(request.ticket);
+    this.waiters.delete(request.ticket);
+    if (w) fn(w);
+  }
+
+  /**
+   * Writes a batch. A retryable failure → 'retry' (with backoff). A permanent one on a batch of
+   * several → 'split': the batch limit halves and drain() tries the same events again in smaller
+   * batches until the one at fault is alone; that one is logged and dropped ('done').
+   */
+  private async write(batch: Item[], prepared?: Promise<PreparedBatch>): Promise<'done' | 'retry' | 'split'> {
+    const events = messagesOf(batch);
+    if (!events.length) return 'done';
+    try {
+      let result: BatchResult;
+      if (this.writer.prepare) {
+        const p = await (prepared ?? this.writer.prepare(events));
+        this.committing = batch;
+        try {
+          result = await p.commit(() => {
+            if (this.committing === batch) this.prepareAhead(batch.length);
+          });
+        } finally {
+          this.committing = null;
+        }
+      } else {
+        result = await this.writer.writeBatch(events);
+      }
+      this.stats.batches++;
+      this.stats.written += events.length;
+      this.stats.inserted += result.inserted;
+      this.stats.duplicates += result.duplicates;
+      this.onCommitted?.(batch, result);
+      return 'done';
+    } catch (e) {
+      this.dropAhead();
+      this.stats.failures++;
+      if (!PERMANENT.some((k) => e instanceof k)) {
+        this.backoff = Math.min(this.backoff ? this.backoff * 2 : 100, 5_000);
+        this.opts.logger.warn({ source: 'recorder', err: (e as Error).message, queued: this.depth, retryInMs: this.backoff }, 'recorder: database write failed; will retry');
+        return 'retry';
+      }
+      if (batch.length > 1) {
+        // Narrow down: the same events are retried from the head of the queue in halves.
+        this.suspect = Math.max(this.suspect, batch.length);
+        this.limit = Math.ceil(batch.length / 2);
+        return 'split';
+      }
+      this.stats.lost++;
+      const ids = messageIds(events[0]);
+      this.opts.logger.error({ source: 'recorder', err: (e as Error).message, messageIds: ids, kind: events[0].kind }, `recorder: could not store message ${ids.join(', ')}; dropped`);
+      return 'done';
+    }
+  }
+
+  /**
+   * While a batch commits, starts preparing the next one — only when a full batch waits behind it
+   * and nothing is going wrong (no backoff, no failing batch being narrowed down).
+   */
+  private prepareAhead(offset: number): void {
+    if (!this.writer.prepare || this.ahead || this.suspect || this.backoff || this.limit !== this.opts.maxBatch) return;
+    if (this.queue.length - offset < this.opts.maxBatch) return;
+    const items = this.nextBatch(offset, this.opts.maxBatch);
+    const events = messagesOf(items);
+    if (!events.length) return;
+    const prepared = this.writer.prepare(events);
+    prepared.catch(() => undefined); // seen when the batch is written (or dropped)
+    this.busy = offset + items.length;
+    this.ahead = { first: items[0], count: items.length, prepared };
+  }
+
+  /** Gives up a batch prepared ahead (its predecessor failed, or the queue moved on). */
+  private dropAhead(): void {
+    const ahead = this.ahead;
+    this.ahead = null;
+    ahead?.prepared.then((p) => p.discard(), () => undefined);
+  }
+
+  private spill(items: Item[]): void {
+    const first = !this.spilled;
+    this.spillFile.append(items.map((i) => i.event));
+    this.stats.spilled += items.length;
+    if (first) this.opts.logger.warn({ source: 'recorder', spillFile: this.opts.spillFile, maxQueue: this.opts.maxQueue }, 'recorder: queue full; keeping further events on disk until the database catches up');
+  }
+
+  /** Reads spilled events back, oldest first, while there is room in memory (up to `maxQueue`). */
+  private unspill(): void {
+    const at = performance.now();
+    for (const event of this.spillFile.take(this.opts.maxQueue - this.queue.length)) this.queue.push({ event, at });
+  }
+
+  /** Events a process that died kept on disk are replayed first. */
+  private recoverSpill(): void {
+    const n = this.spillFile.recover();
+    if (!n) return;
+    this.stats.received += n;
+    this.opts.logger.info({ source: 'recorder', events: n }, 'recorder: replaying events kept on disk by an earlier run');
+    this.unspill();
+    this.schedule();
+  }
+
+  private advance(n: number): void {
+    this.processed += n;
+    if (!this.flushWaiters.length) return;
+    const done = this.flushWaiters.filter((w) => w.target <= this.processed);
+    this.flushWaiters = this.flushWaiters.filter((w) => w.target > this.processed);
+    for (const w of done) w.resolve();
+  }
+
+  /**
+   * Resolves when every event received before the call is committed (or, if refused for good,
+   * logged and dropped), retrying as long as that takes. Events arriving meanwhile do not delay it.
+   */
+  flush(): Promise<void> {
+    const target = this.stats.received;
+    if (this.processed >= target) return Promise.resolve();
+    if (this.timer && !this.backoff) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.schedule(0);
+    }
+    return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
+  }
+
+  /**
+   * Stops for shutdown: writes everything, waiting up to `timeoutMs` for the database; what is still
+   * unwritten then (requests too) is kept in the spill file for the next start, and logged.
+   */
+  async close(timeoutMs = 15_000): Promise<void> {
+    this.closed = true;
+    let timeout: NodeJS.Timeout | undefined;
+    const done = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timeout = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timeout);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!done) {
+      if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, 1000))]);
+      const left = this.queue.splice(0).filter((i) => !i.dropped);
+      this.spillFile.keep(left.map((i) => i.event));
+      this.stats.spilled += left.length;
+      this.opts.logger.error({ source: 'recorder', kept: this.spilled, spillFile: this.opts.spillFile }, 'recorder: database unavailable at shutdown; unwritten events kept on disk for the next start');
+    }
+    // Requests kept on disk are applied at the next start; the commands waiting hear so now.
+    for (const w of this.waiters.values()) w.reject(new Error('the database is unavailable; the change is kept on disk and applied when the bot next starts'));
+    this.waiters.clear();
+  }
+}
+
+/** The message events of a batch, without those dropped. */
+function messagesOf(items: Item[]): RecordedEvent[] {
+  const out: RecordedEvent[] = [];
+  for (const i of items) if (!i.dropped && !isRequest(i.event)) out.push(i.event);
+  return out;
+}
