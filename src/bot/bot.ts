@@ -15,7 +15,7 @@ import { Recorder } from '../recording/recorder';
 import { Recording } from '../recording/recording';
 import { RecordingStore } from '../recording/recording.store';
 import { WriteQueue, type WriteQueueOptions } from '../recording/write-queue';
-import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../scheduler';
+import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../assistant';
 import type { SkillRegistry } from '../skills';
 
 /** A start-up failure the operator can fix: printed as one line, no stack trace. */

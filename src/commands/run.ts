@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { clip } from '../scheduler/post';
+import { clip } from '../assistant/post';
 import { SkillInputError } from '../skills';
 import { deferredIfSlow } from './lib/defer';
 import { authorOf, shortId } from './lib/format';

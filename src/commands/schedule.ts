@@ -1,6 +1,6 @@
 import { ChannelType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { Schedule } from '../entities/Schedule';
-import { compileCron, CronInputError, formatInZone, nextRuns } from '../scheduler/cron';
+import { compileCron, CronInputError, formatInZone, nextRuns } from '../assistant/cron';
 import { SkillInputError } from '../skills';
 import { deferredIfSlow } from './lib/defer';
 import { fitLines, oneLine, shortId, when } from './lib/format';

@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import type { Database } from '../database/database';
 import type { ChronicleLogger, Logger } from '../logger';
 import type { Recording } from '../recording/recording';
-import type { Scheduler, TaskRunner } from '../scheduler';
+import type { Scheduler, TaskRunner } from '../assistant';
 import type { SkillRegistry } from '../skills';
 
 /** The connection to Discord as commands see it. */

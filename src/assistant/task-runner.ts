@@ -165,7 +165,7 @@ export class TaskRunner {
     if (this.stopped) return db.tasks.updateTask({ id: task.id, status: 'failed', error: 'the bot is stopping; not started' });
     let claimed: boolean;
     try {
-      claimed = await retryBusy(() => db.tasks.claimTask(task.id));
+      claimed = await db.tasks.claimTask(task.id);
     } catch (e) {
       // Never leave it pending for nothing to pick up (a schedule would see it as still running).
       const error = `could not start: ${(e as Error).message}`;
@@ -211,10 +211,10 @@ export class TaskRunner {
           // The skill did its work; keep the output with the reason it was not delivered.
           const error = `could not post the output in channel ${task.channelId}: ${(e as Error).message}`;
           log.warn({ err: error, scheduleId: task.scheduleId ?? undefined }, `task ${task.id.slice(0, 8)} (${task.skill}) failed: ${error}`);
-          return await retryBusy(() => db.tasks.updateTask({ id: task.id, status: 'failed', output, error }));
+          return await db.tasks.updateTask({ id: task.id, status: 'failed', output, error });
         }
       }
-      const row = await retryBusy(() => db.tasks.updateTask({ id: task.id, status: 'completed', output, error: null }));
+      const row = await db.tasks.updateTask({ id: task.id, status: 'completed', output, error: null });
       log.debug({}, `task ${task.id.slice(0, 8)} (${task.skill}) completed`);
       return row;
     } catch (e) {
@@ -222,7 +222,7 @@ export class TaskRunner {
       const expected = e instanceof SkillInputError || e instanceof SkillPermissionError;
       log[expected ? 'info' : 'warn']({ err: error, scheduleId: task.scheduleId ?? undefined }, `task ${task.id.slice(0, 8)} (${task.skill}) failed: ${error}`);
       try {
-        return await retryBusy(() => db.tasks.updateTask({ id: task.id, status: 'failed', error }));
+        return await db.tasks.updateTask({ id: task.id, status: 'failed', error });
       } catch (e2) {
         // Left in_progress only if the database is gone; the next start (failInProgress) or sweep fails it.
         log.error({ err: (e2 as Error).message }, 'could not mark the task failed');
@@ -286,23 +286,6 @@ function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortControlle
       signal.removeEventListener('abort', onAbort);
     });
   });
-}
-
-/**
- * Retries a status write that SQLite refused with SQLITE_BUSY. TypeORM's transactions on SQLite
- * begin deferred, so one that reads first (or shares the connection with a read) fails at once,
- * without the busy wait, when another connection commits first; a moment later it succeeds. A
- * task's end must be written, or it would sit `in_progress` until the next start.
- */
-async function retryBusy<T>(fn: () => Promise<T>, tries = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (attempt >= tries || !/SQLITE_BUSY/.test((e as Error)?.message ?? '')) throw e;
-      await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-    }
-  }
 }
 
 function errorText(e: unknown): string {
