@@ -58,8 +58,8 @@ const MESSAGE_EVENTS: Record<string, Events> = {
  * dispatch instead and nothing in the bot listens to the message events, so while an event has no
  * listener its dispatch is not handed to discord.js's handler (the `raw` event, which the recorder uses, is emitted before this point; everything else
  * — interactions, guilds, channels, READY — goes through untouched). A listener added later gets
- * its events as usual. In `npm run bench` this took the bot's main thread from 29 to 19 µs of CPU
- * per recorded message.
+ * its events as usual. What this saves the bot's main thread is measured in docs/benchmark.md
+ * (`npm run bench`).
  */
 function skipUnheardMessageEvents(client: Client): void {
   const ws = client.ws as unknown as { handlePacket(packet?: { t?: string }, shard?: unknown): boolean };
