@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestamp, uuid, varchar } from '../database/column-types';
+import { timestamp, varchar } from '../database/column-types';
 
 /** A person (or bot) on one chat channel: `discord`, `telegram`, `web`… */
 @Entity({ name: 'users' })
