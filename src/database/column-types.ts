@@ -24,24 +24,25 @@ export function isTimestampColumnOptions(options: object): boolean {
   return TIMESTAMP_COLUMNS.has(options);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type Extra = Omit<ColumnOptions, 'type'>;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the default: no extra options, so the spread adds nothing
+type NoExtra = {};
 
-export const uuid = <O extends Extra = {}>(extra?: O) => ({ type: 'uuid' as const, ...extra });
+export const uuid = <O extends Extra = NoExtra>(extra?: O) => ({ type: 'uuid' as const, ...extra });
 
-export const snowflake = <O extends Extra = {}>(extra?: O) => ({ type: 'varchar' as const, length: 20, ...extra });
+export const snowflake = <O extends Extra = NoExtra>(extra?: O) => ({ type: 'varchar' as const, length: 20, ...extra });
 
-export const varchar = <O extends Extra = {}>(length: number, extra?: O) => ({ type: 'varchar' as const, length, ...extra });
+export const varchar = <O extends Extra = NoExtra>(length: number, extra?: O) => ({ type: 'varchar' as const, length, ...extra });
 
-export const text = <O extends Extra = {}>(extra?: O) => ({ type: 'text' as const, ...extra });
+export const text = <O extends Extra = NoExtra>(extra?: O) => ({ type: 'text' as const, ...extra });
 
-export const bool = <O extends Extra = {}>(extra?: O) => ({ type: 'boolean' as const, ...extra });
+export const bool = <O extends Extra = NoExtra>(extra?: O) => ({ type: 'boolean' as const, ...extra });
 
-export const int = <O extends Extra = {}>(extra?: O) => ({ type: 'integer' as const, ...extra });
+export const int = <O extends Extra = NoExtra>(extra?: O) => ({ type: 'integer' as const, ...extra });
 
-export const json = <O extends Extra = {}>(extra?: O) => ({ type: 'json' as const, ...extra });
+export const json = <O extends Extra = NoExtra>(extra?: O) => ({ type: 'json' as const, ...extra });
 
-export function timestamp<O extends Extra = {}>(extra?: O) {
+export function timestamp<O extends Extra = NoExtra>(extra?: O) {
   const options = { type: Date, ...extra };
   TIMESTAMP_COLUMNS.add(options);
   return options;

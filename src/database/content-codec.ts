@@ -5,7 +5,7 @@
  */
 export function encodeContent(content: string): { content: string; escaped: boolean } {
   if (!content.includes('\u0000')) return { content, escaped: false };
-  return { content: content.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0'), escaped: true };
+  return { content: content.replace(/\\/g, '\\\\').replaceAll('\u0000', '\\0'), escaped: true };
 }
 
 export function decodeContent(content: string, escaped: boolean): string {

@@ -79,7 +79,7 @@ export class ChronicleDataSource extends DataSource {
     const marked = getMetadataArgsStorage().columns.filter((c) => isTimestampColumnOptions(c.options));
     for (const meta of this.entityMetadatas) {
       for (const column of meta.columns) {
-        if (marked.some((m) => m.propertyName === column.propertyName && meta.inheritanceTree.includes(m.target as Function))) {
+        if (marked.some((m) => m.propertyName === column.propertyName && typeof m.target === 'function' && meta.inheritanceTree.includes(m.target))) {
           column.type = 'timestamp with time zone';
         }
       }

@@ -208,6 +208,7 @@ export class Database implements StoreContext {
     if (this.config.driver !== 'sqlite' || this.config.path === ':memory:') return this.dataSource.query(sql, params);
     const file = this.config.path;
     this.reader ??= new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const sqlite3 = require('sqlite3') as typeof import('sqlite3');
       const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
       db.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON columns hold any JSON value */
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { json, text, timestamp, uuid, varchar } from '../database/column-types';
+import { json, text, timestamp, varchar } from '../database/column-types';
 
 export const LOG_ROW_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogRowLevel = (typeof LOG_ROW_LEVELS)[number];

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bool, snowflake, text, timestamp, uuid, varchar } from '../database/column-types';
+import { bool, snowflake, text, timestamp, varchar } from '../database/column-types';
 
 /** A cron schedule that runs a skill and posts its output to a channel. */
 @Entity({ name: 'schedules' })

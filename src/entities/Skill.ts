@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON columns hold any JSON value */
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { json, text, timestamp, uuid, varchar } from '../database/column-types';
+import { json, text, timestamp, varchar } from '../database/column-types';
 
 /** A skill the bot ships, synced at start. `removed_at` marks one that is no longer shipped. */
 @Entity({ name: 'skills' })

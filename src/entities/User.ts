@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestamp, uuid, varchar } from '../database/column-types';
+import { timestamp, varchar } from '../database/column-types';
 
 /** `users.channel` of every Discord user. */
 export const DISCORD_CHANNEL = 'discord';

@@ -8,7 +8,7 @@ export interface NewLog {
   level: LogRowLevel;
   source: string;
   message: string;
-  metadata?: Record<string, any> | null;
+  metadata?: Log['metadata'];
   createdAt?: Date;
 }
 

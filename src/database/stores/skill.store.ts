@@ -9,7 +9,7 @@ export interface SkillDefinition {
   version: string;
   location: string;
   permissions: string[];
-  metadata?: Record<string, any>;
+  metadata?: Skill['metadata'];
 }
 
 /** `skills`: what the bot ships, synced at start; removed ones are marked, not deleted. */
