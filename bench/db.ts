@@ -37,10 +37,16 @@ export class BenchDb {
       return new BenchDb(driver, `sqlite:${path.join(dir, 'bench.sqlite')}`, dir, async () => rmSync(dir, { recursive: true, force: true }));
     }
     const pg = await createTempDatabase(`chronicle_bench_${label}`);
-    return new BenchDb(driver, pg.url, dir, async () => {
-      await pg.drop();
-      rmSync(dir, { recursive: true, force: true });
-    }, pg.name);
+    return new BenchDb(
+      driver,
+      pg.url,
+      dir,
+      async () => {
+        await pg.drop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+      pg.name,
+    );
   }
 
   /** Runs SQL on the bench's connection; `?` placeholders on both drivers. */
@@ -51,7 +57,12 @@ export class BenchDb {
         await this.pg.connect();
       }
       let i = 0;
-      return (await this.pg.query(sql.replace(/\?/g, () => `$${++i}`), params)).rows as T[];
+      return (
+        await this.pg.query(
+          sql.replace(/\?/g, () => `$${++i}`),
+          params,
+        )
+      ).rows as T[];
     }
     if (!this.sqlite) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -61,8 +61,14 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
   const pct = (us: number) => (100 * us) / totalUs;
   return {
     totalMs: totalUs / 1000,
-    functions: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ name: f.name, where: f.where, ms: f.us / 1000, pct: pct(f.us) })),
-    groups: [...groups].sort((a, b) => b[1] - a[1]).slice(0, top).map(([group, us]) => ({ group, ms: us / 1000, pct: pct(us) })),
+    functions: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, where: f.where, ms: f.us / 1000, pct: pct(f.us) })),
+    groups: [...groups]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([group, us]) => ({ group, ms: us / 1000, pct: pct(us) })),
   };
 }
 

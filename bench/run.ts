@@ -70,7 +70,23 @@ interface Opts {
 }
 
 function parseFlags(argv: string[]): Opts {
-  const o: Opts = { messages: 100_000, users: 1000, channels: 50, warmup: 5000, naive: 5000, rate: 1000, seconds: 30, presence: 200, cold: 3, big: false, bigMessages: 1_000_000, schema: false, drivers: ['sqlite', 'postgres'], only: null, env: {} };
+  const o: Opts = {
+    messages: 100_000,
+    users: 1000,
+    channels: 50,
+    warmup: 5000,
+    naive: 5000,
+    rate: 1000,
+    seconds: 30,
+    presence: 200,
+    cold: 3,
+    big: false,
+    bigMessages: 1_000_000,
+    schema: false,
+    drivers: ['sqlite', 'postgres'],
+    only: null,
+    env: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const num = () => {
@@ -79,25 +95,56 @@ function parseFlags(argv: string[]): Opts {
       return n;
     };
     switch (flag) {
-      case '--messages': o.messages = num(); break;
-      case '--users': o.users = num(); break;
-      case '--channels': o.channels = num(); break;
-      case '--warmup': o.warmup = num(); break;
-      case '--naive': o.naive = num(); break;
-      case '--rate': o.rate = num(); break;
-      case '--seconds': o.seconds = num(); break;
-      case '--presence': o.presence = num(); break;
-      case '--cold': o.cold = num(); break;
-      case '--big': o.big = true; break;
-      case '--big-messages': o.bigMessages = num(); break;
-      case '--schema': o.schema = true; break;
-      case '--drivers': o.drivers = argv[++i].split(',').map((d) => d.trim()).filter((d): d is Driver => d === 'sqlite' || d === 'postgres'); break;
+      case '--messages':
+        o.messages = num();
+        break;
+      case '--users':
+        o.users = num();
+        break;
+      case '--channels':
+        o.channels = num();
+        break;
+      case '--warmup':
+        o.warmup = num();
+        break;
+      case '--naive':
+        o.naive = num();
+        break;
+      case '--rate':
+        o.rate = num();
+        break;
+      case '--seconds':
+        o.seconds = num();
+        break;
+      case '--presence':
+        o.presence = num();
+        break;
+      case '--cold':
+        o.cold = num();
+        break;
+      case '--big':
+        o.big = true;
+        break;
+      case '--big-messages':
+        o.bigMessages = num();
+        break;
+      case '--schema':
+        o.schema = true;
+        break;
+      case '--drivers':
+        o.drivers = argv[++i]
+          .split(',')
+          .map((d) => d.trim())
+          .filter((d): d is Driver => d === 'sqlite' || d === 'postgres');
+        break;
       case '--env': {
         const [k, ...v] = argv[++i].split('=');
         o.env[k] = v.join('=');
         break;
       }
-      case '--only': o.only = new Set(argv[++i].split(',').map((s) => s.trim())); break;
+      case '--only':
+        o.only = new Set(argv[++i].split(',').map((s) => s.trim()));
+        break;
       case '--profile':
         o.profileDir = argv[i + 1] && !argv[i + 1].startsWith('--') ? path.resolve(argv[++i]) : mkdtempSync(path.join(os.tmpdir(), 'chronicle-profiles-'));
         break;
@@ -258,7 +305,10 @@ async function ceilingRun(emu: EmulatorProcess, o: Opts, label: string): Promise
       await w;
     }
     const w = worker.expect(o.messages);
-    const [window, emulatorMs] = await emulatorCpu(emu, flood(emu, null, o.messages).then(() => w));
+    const [window, emulatorMs] = await emulatorCpu(
+      emu,
+      flood(emu, null, o.messages).then(() => w),
+    );
     return { rate: (o.messages / window.ms) * 1000, window, emulatorMs };
   } finally {
     await worker.stop();
@@ -289,7 +339,10 @@ async function botRun(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<Bo
     log(`bot on ${driver}: flood of ${fmtInt(o.messages)} messages`);
     const cpu0 = await db.serverCpuMs();
     const w = worker.expect(o.messages, { timeoutMs: 600_000 });
-    const [window, emulatorMs] = await emulatorCpu(emu, flood(emu, sent, o.messages).then(() => w));
+    const [window, emulatorMs] = await emulatorCpu(
+      emu,
+      flood(emu, sent, o.messages).then(() => w),
+    );
     const cpu1 = await db.serverCpuMs();
     const serverMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
     const check = await checkRecorded(db, { count: sent.count, firstId: sent.firstId!, lastId: sent.lastId!, contentChars: sent.contentChars, users: sent.users });
@@ -364,10 +417,16 @@ async function presenceRun(emu: EmulatorProcess, db: BenchDb, count: number): Pr
   // Activity texts unique to this run: the emulator keeps every presence it was sent.
   const tag = `${db.driver}-${Math.random().toString(36).slice(2, 8)}`;
   const now = new Date();
-  await db.query(
-    'INSERT INTO bot_status (id, status, activity_type, activity, url, is_active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ['bench', 'online', 'playing', `${tag} 0`, null, db.bool(true), db.date(now), db.date(now)],
-  );
+  await db.query('INSERT INTO bot_status (id, status, activity_type, activity, url, is_active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    'bench',
+    'online',
+    'playing',
+    `${tag} 0`,
+    null,
+    db.bool(true),
+    db.date(now),
+    db.date(now),
+  ]);
   await emu.waitForPresence(`${tag} 0`, 10_000);
   const lat: number[] = [];
   let lost = 0;
@@ -534,7 +593,9 @@ async function bigRun(o: Opts, driver: Driver): Promise<void> {
       const m = await worker.memory();
       samples.push({ at: sent.count, rss: m.rss, heap: m.heapUsed, rate: (part / r.ms) * 1000 });
       peakRss = Math.max(peakRss, m.peakRss);
-      log(`big on ${driver}: ${fmtInt(sent.count)} recorded at ${fmtRate((part / r.ms) * 1000)}; after GC: RSS ${fmtMB(m.rss)}, heap ${fmtMB(m.heapUsed)} of ${fmtMB(m.heapTotal)}, external ${fmtMB(m.external)}; peak RSS so far ${fmtMB(m.peakRss)}`);
+      log(
+        `big on ${driver}: ${fmtInt(sent.count)} recorded at ${fmtRate((part / r.ms) * 1000)}; after GC: RSS ${fmtMB(m.rss)}, heap ${fmtMB(m.heapUsed)} of ${fmtMB(m.heapTotal)}, external ${fmtMB(m.external)}; peak RSS so far ${fmtMB(m.peakRss)}`,
+      );
     }
     const check = await checkRecorded(db, { count: sent.count, firstId: sent.firstId!, lastId: sent.lastId!, contentChars: sent.contentChars, users: sent.users });
     const a = samples[0];
@@ -575,7 +636,9 @@ async function profileSummary(o: Opts, label: string): Promise<void> {
   const mine = newest.filter((f) => path.basename(f).split('.')[3] === pid).sort((a, b) => statSync(b).size - statSync(a).size);
   if (!mine[0]) return;
   const s = summarizeProfile(mine[0], 12);
-  log(`profile ${mine[0]} (${s.totalMs.toFixed(0)} ms):\n${s.groups.map((g) => `    ${g.pct.toFixed(1).padStart(5)}% ${g.group}`).join('\n')}\n  functions:\n${s.functions.map((f) => `    ${f.pct.toFixed(1).padStart(5)}% ${f.name} ${f.where}`).join('\n')}`);
+  log(
+    `profile ${mine[0]} (${s.totalMs.toFixed(0)} ms):\n${s.groups.map((g) => `    ${g.pct.toFixed(1).padStart(5)}% ${g.group}`).join('\n')}\n  functions:\n${s.functions.map((f) => `    ${f.pct.toFixed(1).padStart(5)}% ${f.name} ${f.where}`).join('\n')}`,
+  );
 }
 
 function want(o: Opts, item: string): boolean {
@@ -590,7 +653,12 @@ async function main(): Promise<void> {
     o.drivers = o.drivers.filter((d) => d !== 'postgres');
     add({ item: '2', what: 'bot → postgres', n: '', figure: 'PostgreSQL unreachable (POSTGRES_ADMIN_URL)', goal: '', status: 'not run' });
   }
-  log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${fmtMB(os.totalmem())} RAM, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
+  log(
+    `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${fmtMB(os.totalmem())} RAM, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; node ${process.version}`,
+  );
   log(`content lengths: ${LENGTHS.length} log-normal lengths cycled, mean ${MEAN_LENGTH.toFixed(0)}, median ${median(LENGTHS)}, max ${Math.max(...LENGTHS)} characters`);
   if (o.profileDir) log(`CPU profiles go to ${o.profileDir}`);
 
@@ -609,13 +677,27 @@ async function main(): Promise<void> {
     if (want(o, 'bot')) {
       for (const d of o.drivers) {
         const s = await storeAlone(emu, o, d);
-        add({ item: '2', what: `store alone → ${d}: the same events, no gateway (the database side's own limit)`, n: fmtInt(o.messages), figure: `${fmtRate(s.rate)} (${cpuNote(s.window, o.messages, s.serverMs)})`, goal: '', status: 'info' });
+        add({
+          item: '2',
+          what: `store alone → ${d}: the same events, no gateway (the database side's own limit)`,
+          n: fmtInt(o.messages),
+          figure: `${fmtRate(s.rate)} (${cpuNote(s.window, o.messages, s.serverMs)})`,
+          goal: '',
+          status: 'info',
+        });
       }
     }
     if (ceilings.length) {
       const c = ceilingRate();
       const spread = ceilings.map((x) => fmtInt(x.rate)).join(' / ');
-      add({ item: '1', what: 'ceiling: plain discord.js client, no-op messageCreate', n: fmtInt(o.messages), figure: `${fmtRate(c)} (mean of ${spread} before / after the bots; ${cpuNote(ceilings[0].window, o.messages, null, ceilings[0].emulatorMs)})`, goal: '', status: 'info' });
+      add({
+        item: '1',
+        what: 'ceiling: plain discord.js client, no-op messageCreate',
+        n: fmtInt(o.messages),
+        figure: `${fmtRate(c)} (mean of ${spread} before / after the bots; ${cpuNote(ceilings[0].window, o.messages, null, ceilings[0].emulatorMs)})`,
+        goal: '',
+        status: 'info',
+      });
       for (const d of o.drivers) {
         const b = bots[d];
         if (!b) continue;
@@ -649,7 +731,14 @@ async function main(): Promise<void> {
         for (const v of SCHEMA_VARIANTS) {
           const s = await storeAlone(emu, o, d, v);
           base ??= s.rate;
-          add({ item: '2', what: `store alone → ${d}, schema ${v.name}`, n: fmtInt(o.messages), figure: `${fmtRate(s.rate)} (${(s.rate / base).toFixed(2)}× as migrated; ${cpuNote(s.window, o.messages, s.serverMs)})`, goal: '', status: 'info' });
+          add({
+            item: '2',
+            what: `store alone → ${d}, schema ${v.name}`,
+            n: fmtInt(o.messages),
+            figure: `${fmtRate(s.rate)} (${(s.rate / base).toFixed(2)}× as migrated; ${cpuNote(s.window, o.messages, s.serverMs)})`,
+            goal: '',
+            status: 'info',
+          });
         }
       }
     }

@@ -33,9 +33,7 @@ async function dropSessionForeignKey(db: BenchDb): Promise<void> {
     await db.query(without);
     for (const i of indexes) await db.query(i.sql);
   }
-  const left = db.driver === 'postgres'
-    ? await db.query(`SELECT 1 FROM pg_constraint WHERE conrelid = '"messages"'::regclass AND contype = 'f'`)
-    : await db.query(`SELECT 1 FROM pragma_foreign_key_list('messages')`);
+  const left = db.driver === 'postgres' ? await db.query(`SELECT 1 FROM pg_constraint WHERE conrelid = '"messages"'::regclass AND contype = 'f'`) : await db.query(`SELECT 1 FROM pragma_foreign_key_list('messages')`);
   if (left.length) throw new Error('bench --schema: the foreign key is still there');
 }
 

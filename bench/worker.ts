@@ -48,12 +48,7 @@ export interface InitMsg {
   contentLengths?: number[];
 }
 
-export type ToWorker =
-  | InitMsg
-  | { type: 'expect'; id: number; count: number; latency?: boolean }
-  | { type: 'mem' }
-  | { type: 'storeRun'; id: number; count: number; batch: number }
-  | { type: 'stop' };
+export type ToWorker = InitMsg | { type: 'expect'; id: number; count: number; latency?: boolean } | { type: 'mem' } | { type: 'storeRun'; id: number; count: number; batch: number } | { type: 'stop' };
 
 export interface WindowResult {
   type: 'done';
@@ -244,7 +239,21 @@ async function startNaive(init: InitMsg): Promise<() => Promise<void>> {
       await sessions.save(session);
     }
     await messages.save(
-      messages.create({ id: randomUUID(), sessionId: session.id, role: 'user', content: m.content, contentEscaped: false, discordMessageId: m.id, channelId: m.channelId, guildId: m.guildId, replyToId: null, metadata: null, createdAt: m.createdAt, editedAt: null, deletedAt: null }),
+      messages.create({
+        id: randomUUID(),
+        sessionId: session.id,
+        role: 'user',
+        content: m.content,
+        contentEscaped: false,
+        discordMessageId: m.id,
+        channelId: m.channelId,
+        guildId: m.guildId,
+        replyToId: null,
+        metadata: null,
+        createdAt: m.createdAt,
+        editedAt: null,
+        deletedAt: null,
+      }),
     );
     progress(1, arrival, arrival);
   };
@@ -255,10 +264,12 @@ async function startNaive(init: InitMsg): Promise<() => Promise<void>> {
   let chain = Promise.resolve();
   client.on(Events.MessageCreate, (m) => {
     const arrival = performance.now();
-    chain = chain.then(() => save(m, arrival)).catch((e: Error) => {
-      errors++;
-      if (errors <= 5) process.stderr.write(`naive: ${e.message}\n`);
-    });
+    chain = chain
+      .then(() => save(m, arrival))
+      .catch((e: Error) => {
+        errors++;
+        if (errors <= 5) process.stderr.write(`naive: ${e.message}\n`);
+      });
   });
   await loginAndWait(client, init.token);
   return async () => {
@@ -303,7 +314,13 @@ async function startStore(init: InitMsg): Promise<{ run: (id: number, count: num
       });
     }
     // Through the bot's write queue (so batches are prepared ahead, as in the bot), all at once.
-    const queue = new WriteQueue(store, { maxBatch: batch, flushMs: config.recorder.flushMs, maxQueue: count + 1, spillFile: path.join(os.tmpdir(), `chronicle-bench-store-${process.pid}.jsonl`), logger: createLogger({ level: 'warn' }).logger });
+    const queue = new WriteQueue(store, {
+      maxBatch: batch,
+      flushMs: config.recorder.flushMs,
+      maxQueue: count + 1,
+      spillFile: path.join(os.tmpdir(), `chronicle-bench-store-${process.pid}.jsonl`),
+      logger: createLogger({ level: 'warn' }).logger,
+    });
     queue.onCommitted = (items) => progress(items.length, t0, t0);
     openWindow(id, count, false);
     const t0 = performance.now();

@@ -26,11 +26,11 @@ async function main() {
       await ds.runMigrations();
       await ds.destroy();
       const target = path.relative(ROOT, path.join(migrationsDir(driver), name));
-      const res = spawnSync(
-        process.execPath,
-        [require.resolve('typeorm/cli-ts-node-commonjs.js'), 'migration:generate', '-d', 'ormconfig.ts', '-p', '-t', String(timestamp), target],
-        { cwd: ROOT, env: { ...process.env, DATABASE_URL: scratch.url }, encoding: 'utf8' },
-      );
+      const res = spawnSync(process.execPath, [require.resolve('typeorm/cli-ts-node-commonjs.js'), 'migration:generate', '-d', 'ormconfig.ts', '-p', '-t', String(timestamp), target], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: scratch.url },
+        encoding: 'utf8',
+      });
       const out = `${res.stdout}${res.stderr}`.trim();
       if (/No changes in database schema were found/.test(out)) {
         console.log(`${driver}: no changes; nothing generated.`);
@@ -38,7 +38,14 @@ async function main() {
         console.error(`${driver}: typeorm migration:generate failed:\n${out}`);
         failed = true;
       } else {
-        console.log(`${driver}: ${out.split('\n').filter((l) => /generated successfully/.test(l)).join('') || out}`);
+        console.log(
+          `${driver}: ${
+            out
+              .split('\n')
+              .filter((l) => /generated successfully/.test(l))
+              .join('') || out
+          }`,
+        );
       }
       writeMigrationIndex(driver);
     } finally {

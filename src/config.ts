@@ -7,9 +7,7 @@ import { z } from 'zod';
  * its own line naming the variable and how to fix it. Secrets are never echoed back.
  */
 
-export type DatabaseConfig =
-  | { driver: 'sqlite'; path: string }
-  | { driver: 'postgres'; url: string };
+export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -42,9 +40,7 @@ export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): 
     return { driver: 'sqlite', path: p === ':memory:' ? p : path.resolve(cwd, p) };
   }
   if (/\.(sqlite3?|db)$/i.test(value)) return { driver: 'sqlite', path: path.resolve(cwd, value) };
-  throw new Error(
-    'is neither a postgres:// URL nor a SQLite file; use postgres://USER@HOST:5432/DB, sqlite:PATH, or a path ending .sqlite or .db (unset means data/chronicle.sqlite)',
-  );
+  throw new Error('is neither a postgres:// URL nor a SQLite file; use postgres://USER@HOST:5432/DB, sqlite:PATH, or a path ending .sqlite or .db (unset means data/chronicle.sqlite)');
 }
 
 const bool = (name: string) =>
@@ -126,9 +122,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: logLevel('LOG_LEVEL', 'info'),
   LOG_DB_LEVEL: logLevel('LOG_DB_LEVEL', 'warn'),
   LOG_RETENTION_DAYS: int('LOG_RETENTION_DAYS', 1, 3650),
-  LOG_FORMAT: z
-    .enum(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
-    .optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' }).optional(),
   DISCORD_TOKEN: z.string().optional(),
   DISCORD_API_URL: z
     .string()
@@ -139,9 +133,7 @@ const EnvSchema = z.object({
   DISCORD_APPLICATION_ID: snowflake('DISCORD_APPLICATION_ID'),
   DISCORD_GUILD_ID: snowflake('DISCORD_GUILD_ID'),
   BOT_OWNER_IDS: idList('BOT_OWNER_IDS'),
-  MIGRATIONS: z
-    .enum(['auto', 'check'], { message: 'MIGRATIONS must be auto (apply pending migrations at start) or check (refuse to start with pending ones)' })
-    .optional(),
+  MIGRATIONS: z.enum(['auto', 'check'], { message: 'MIGRATIONS must be auto (apply pending migrations at start) or check (refuse to start with pending ones)' }).optional(),
   SESSION_IDLE_MINUTES: num('SESSION_IDLE_MINUTES', 0.01, 60 * 24 * 365, false),
   RECORD_CHANNELS: idList('RECORD_CHANNELS'),
   IGNORE_CHANNELS: idList('IGNORE_CHANNELS'),

@@ -33,7 +33,12 @@ async function main() {
   emu.addMember(guild.id, ada.id);
   emu.addMember(guild.id, bob.id);
   emu.addMember(guild.id, carol.id, { admin: true });
-  const names = new Map([[ada.id, 'ada'], [bob.id, 'bob'], [carol.id, 'carol'], [emu.botUser.id, 'Chronicle']]);
+  const names = new Map([
+    [ada.id, 'ada'],
+    [bob.id, 'bob'],
+    [carol.id, 'carol'],
+    [emu.botUser.id, 'Chronicle'],
+  ]);
   const channelName = (id: string) => (id === general.id ? '#general' : id === random.id ? '#random' : id);
 
   let config;
@@ -55,7 +60,9 @@ async function main() {
     for (const { event } of items) {
       if (event.kind !== 'create') continue;
       const e = event as RecordedCreate;
-      out(`recorded        ${e.role.padEnd(9)} ${channelName(e.channelId).padEnd(9)} ${names.get(e.author.id) ?? e.author.username}: ${JSON.stringify(e.content.length > 60 ? `${e.content.slice(0, 57)}...` : e.content)}  [message ${e.discordMessageId}]`);
+      out(
+        `recorded        ${e.role.padEnd(9)} ${channelName(e.channelId).padEnd(9)} ${names.get(e.author.id) ?? e.author.username}: ${JSON.stringify(e.content.length > 60 ? `${e.content.slice(0, 57)}...` : e.content)}  [message ${e.discordMessageId}]`,
+      );
     }
     const extra = [r.usersCreated && `${r.usersCreated} new user(s)`, r.sessionsCreated && `${r.sessionsCreated} new session(s)`, r.edited && `${r.edited} edit(s)`, r.deleted && `${r.deleted} delete(s)`].filter(Boolean);
     if (extra.length) out(`recorded        ${extra.join(', ')}`);
@@ -69,9 +76,15 @@ async function main() {
   };
   const command = async (userId: string, name: string, options: Record<string, string | number | boolean>, sub?: string) => {
     if (!COMMANDS.some((c) => c.data.name === name)) return null;
-    out(`${names.get(userId)!.padEnd(15)} /${name}${sub ? ` ${sub}` : ''} ${Object.entries(options).map(([k, v]) => `${k}:${v}`).join(' ')}`);
+    out(
+      `${names.get(userId)!.padEnd(15)} /${name}${sub ? ` ${sub}` : ''} ${Object.entries(options)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ')}`,
+    );
     const r: InteractionResult = await emu.runCommand(name, options, { userId, channelId: general.id, subcommand: sub });
-    out(`bot             ${r.ephemeral ? '(only you can see this) ' : ''}${(r.content ?? '').split('\n').join('\n                ')}${r.attachments.length ? `  [+ ${r.attachments.map((a) => `${a.filename}, ${a.data.length} bytes`).join(', ')}]` : ''}`);
+    out(
+      `bot             ${r.ephemeral ? '(only you can see this) ' : ''}${(r.content ?? '').split('\n').join('\n                ')}${r.attachments.length ? `  [+ ${r.attachments.map((a) => `${a.filename}, ${a.data.length} bytes`).join(', ')}]` : ''}`,
+    );
     await pause(150);
     return r;
   };
@@ -130,39 +143,41 @@ async function main() {
   const rl = (await import('node:readline')).createInterface({ input: process.stdin, terminal: false });
   let queue: Promise<unknown> = Promise.resolve();
   rl.on('line', (line) => {
-    queue = queue.then(async () => {
-      const text = line.trim();
-      if (!text) return;
-      const said = /^(\w+)(?:\s+#(general|random))?:\s*(.+)$/.exec(text);
-      const cmd = /^(?:(\w+)\s+)?\/(\w+)(.*)$/.exec(text);
-      const click = /^click\s+(\S+)$/.exec(text);
-      if (said && people.has(said[1])) {
-        await say(said[2] === 'random' ? random.id : general.id, people.get(said[1])!, said[3]);
-      } else if (cmd) {
-        const userId = people.get(cmd[1] ?? 'carol');
-        const def = COMMANDS.find((c) => c.data.name === cmd[2]);
-        if (!userId || !def) return out(`sandbox: unknown ${userId ? `command /${cmd[2]}` : `person ${cmd[1]}`} (people: ${[...people.keys()].join(', ')}; commands: ${COMMANDS.map((c) => `/${c.data.name}`).join(' ')})`);
-        const words = cmd[3].trim();
-        const subs = (def.data.toJSON().options ?? []).filter((o) => o.type === 1).map((o) => o.name);
-        const first = words.split(/\s+/)[0];
-        const sub = subs.includes(first) ? first : undefined;
-        const rest = sub ? words.slice(first.length).trim() : words;
-        const options: Record<string, string | number | boolean> = {};
-        for (const m of rest.matchAll(/(\w+):("[^"]*"|\S+(?:\s+(?!\w+:)\S+)*)/g)) {
-          const v = m[2].replace(/^"|"$/g, '');
-          options[m[1]] = /^-?\d+$/.test(v) ? Number(v) : v;
+    queue = queue
+      .then(async () => {
+        const text = line.trim();
+        if (!text) return;
+        const said = /^(\w+)(?:\s+#(general|random))?:\s*(.+)$/.exec(text);
+        const cmd = /^(?:(\w+)\s+)?\/(\w+)(.*)$/.exec(text);
+        const click = /^click\s+(\S+)$/.exec(text);
+        if (said && people.has(said[1])) {
+          await say(said[2] === 'random' ? random.id : general.id, people.get(said[1])!, said[3]);
+        } else if (cmd) {
+          const userId = people.get(cmd[1] ?? 'carol');
+          const def = COMMANDS.find((c) => c.data.name === cmd[2]);
+          if (!userId || !def) return out(`sandbox: unknown ${userId ? `command /${cmd[2]}` : `person ${cmd[1]}`} (people: ${[...people.keys()].join(', ')}; commands: ${COMMANDS.map((c) => `/${c.data.name}`).join(' ')})`);
+          const words = cmd[3].trim();
+          const subs = (def.data.toJSON().options ?? []).filter((o) => o.type === 1).map((o) => o.name);
+          const first = words.split(/\s+/)[0];
+          const sub = subs.includes(first) ? first : undefined;
+          const rest = sub ? words.slice(first.length).trim() : words;
+          const options: Record<string, string | number | boolean> = {};
+          for (const m of rest.matchAll(/(\w+):("[^"]*"|\S+(?:\s+(?!\w+:)\S+)*)/g)) {
+            const v = m[2].replace(/^"|"$/g, '');
+            options[m[1]] = /^-?\d+$/.test(v) ? Number(v) : v;
+          }
+          lastUserId = userId;
+          lastReply = (await command(userId, cmd[2], options, sub)) ?? lastReply;
+          const buttons = (lastReply?.components ?? []).flatMap((row) => (row as { components?: { custom_id?: string; label?: string }[] }).components ?? []);
+          if (buttons.length) out(`sandbox: buttons: ${buttons.map((b) => `${b.label} → click ${b.custom_id}`).join(' · ')}`);
+        } else if (click && lastReply) {
+          const r = await emu.clickButton({ interaction: lastReply, customId: click[1], userId: lastUserId, channelId: lastReply.channelId });
+          out(`bot             ${r.content ?? ''}`);
+        } else {
+          out('sandbox: try  ada: hello  ·  /ping  ·  bob /mydata show  ·  click <id>');
         }
-        lastUserId = userId;
-        lastReply = (await command(userId, cmd[2], options, sub)) ?? lastReply;
-        const buttons = (lastReply?.components ?? []).flatMap((row) => ((row as { components?: { custom_id?: string; label?: string }[] }).components ?? []));
-        if (buttons.length) out(`sandbox: buttons: ${buttons.map((b) => `${b.label} → click ${b.custom_id}`).join(' · ')}`);
-      } else if (click && lastReply) {
-        const r = await emu.clickButton({ interaction: lastReply, customId: click[1], userId: lastUserId, channelId: lastReply.channelId });
-        out(`bot             ${r.content ?? ''}`);
-      } else {
-        out('sandbox: try  ada: hello  ·  /ping  ·  bob /mydata show  ·  click <id>');
-      }
-    }).catch((e: Error) => out(`sandbox: ${e.message}`));
+      })
+      .catch((e: Error) => out(`sandbox: ${e.message}`));
   });
   let signals = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -183,7 +198,8 @@ function activityText(a: { type?: number; name?: string; state?: string }): stri
 async function operatorWrites(db: import('./config').DatabaseConfig, bot: Bot): Promise<void> {
   const existing = await bot.db.botStatus.getBotStatus('sandbox');
   if (!existing) await bot.db.botStatus.createBotStatus({ id: 'sandbox', status: 'online', activityType: 'playing', activity: 'in the sandbox' });
-  const sql = "UPDATE bot_status SET is_active = (id = 'sandbox'), status = CASE WHEN id = 'sandbox' THEN 'online' ELSE status END, activity_type = CASE WHEN id = 'sandbox' THEN 'watching' ELSE activity_type END, activity = CASE WHEN id = 'sandbox' THEN 'the release' ELSE activity END";
+  const sql =
+    "UPDATE bot_status SET is_active = (id = 'sandbox'), status = CASE WHEN id = 'sandbox' THEN 'online' ELSE status END, activity_type = CASE WHEN id = 'sandbox' THEN 'watching' ELSE activity_type END, activity = CASE WHEN id = 'sandbox' THEN 'the release' ELSE activity END";
   if (db.driver === 'postgres') {
     const { Client } = await import('pg');
     const c = new Client({ connectionString: db.url });

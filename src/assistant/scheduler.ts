@@ -171,7 +171,10 @@ export class Scheduler {
     if (now.getTime() - dueAt.getTime() > this.grace) {
       const next = cron.nextRun(now);
       if (!(await db.schedules.advanceNextRun(s.id, dueAt, next))) return this.lost(s.id, dueAt);
-      logger.info({ scheduleId: s.id, missed: dueAt.toISOString(), next: next?.toISOString() ?? null }, `schedule ${s.id.slice(0, 8)}: skipped the run due at ${dueAt.toISOString()} (missed while the bot was down or the schedule was off); next at ${next?.toISOString() ?? 'never'}`);
+      logger.info(
+        { scheduleId: s.id, missed: dueAt.toISOString(), next: next?.toISOString() ?? null },
+        `schedule ${s.id.slice(0, 8)}: skipped the run due at ${dueAt.toISOString()} (missed while the bot was down or the schedule was off); next at ${next?.toISOString() ?? 'never'}`,
+      );
       return next;
     }
     let next = cron.nextRun(dueAt);

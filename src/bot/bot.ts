@@ -27,9 +27,8 @@ export class StartupError extends Error {
 }
 
 const FATAL_CLOSE: Record<number, string> = {
-  [GatewayCloseCodes.AuthenticationFailed]: 'Discord refused the token (gateway close 4004): set DISCORD_TOKEN to the token on your application\'s Bot page in the developer portal',
-  [GatewayCloseCodes.DisallowedIntents]:
-    'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
+  [GatewayCloseCodes.AuthenticationFailed]: "Discord refused the token (gateway close 4004): set DISCORD_TOKEN to the token on your application's Bot page in the developer portal",
+  [GatewayCloseCodes.DisallowedIntents]: 'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
   [GatewayCloseCodes.InvalidIntents]: 'Discord refused the intents (gateway close 4013: invalid intents)',
   [GatewayCloseCodes.ShardingRequired]: 'Discord requires sharding for this bot (gateway close 4011); Chronicle runs one shard',
   [GatewayCloseCodes.InvalidShard]: 'Discord refused the shard (gateway close 4010)',
@@ -184,7 +183,10 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
     return { client, db, log, logger, recorder, queue, store, recording, presence, feed, commands, skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention, stop };
   } catch (e) {
-    for (const step of undo.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+    for (const step of undo.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch(() => undefined);
     throw e;
   }
 }
@@ -203,10 +205,7 @@ async function login(client: Client, token: string, timeoutMs: number): Promise<
   });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
-    await Promise.race([
-      client.login(token).then(() => ready),
-      fatal,
-    ]);
+    await Promise.race([client.login(token).then(() => ready), fatal]);
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err instanceof StartupError) throw err;

@@ -17,7 +17,7 @@ export const privacy: SlashCommand = {
     .addSubcommand((s) =>
       s
         .setName('forget')
-        .setDescription("Erase what is stored about a user id (asks for confirmation)")
+        .setDescription('Erase what is stored about a user id (asks for confirmation)')
         .addStringOption((o) => o.setName('user_id').setDescription('Their Discord user id (17–20 digits)').setRequired(true).setMinLength(17).setMaxLength(20)),
     ),
   access: 'owner',
@@ -49,6 +49,11 @@ async function confirm(ctx: ButtonContext): Promise<void> {
   await ctx.interaction.deferUpdate(); // the erasure waits its turn behind what was received before it
   const result = await ctx.recording.forget({ channel: DISCORD_CHANNEL, channelUserId: c.discordUserId });
   const report = describeForgotten(result);
-  await ctx.db.logs.createLog({ level: 'info', source: 'privacy', message: `user ${c.discordUserId} erased at the request of bot owner ${ctx.interaction.user.id}: ${report}`, metadata: { userId: c.discordUserId, by: ctx.interaction.user.id, ...result } });
+  await ctx.db.logs.createLog({
+    level: 'info',
+    source: 'privacy',
+    message: `user ${c.discordUserId} erased at the request of bot owner ${ctx.interaction.user.id}: ${report}`,
+    metadata: { userId: c.discordUserId, by: ctx.interaction.user.id, ...result },
+  });
   await ctx.reply({ content: `Erased user id \`${c.discordUserId}\`. ${report}`, components: [] }); // edits the prompt (deferred update)
 }

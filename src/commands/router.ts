@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  Events,
-  MessageFlags,
-  PermissionFlagsBits,
-  type ButtonInteraction,
-  type Client,
-  type ChatInputCommandInteraction,
-  type Interaction,
-  type Message,
-} from 'discord.js';
+import { Events, MessageFlags, PermissionFlagsBits, type ButtonInteraction, type Client, type ChatInputCommandInteraction, type Interaction, type Message } from 'discord.js';
 import { StoreError, ValidationError, NotFoundError } from '../database/errors';
 import type { Logger } from '../logger';
 import type { ButtonContext, CommandContext, CommandServices, ReplyOptions, SlashCommand } from './types';
@@ -138,7 +129,9 @@ export class CommandRouter {
       }
       const errorId = randomBytes(4).toString('hex');
       this.logger.error({ errorId, command: label, err: (e as Error).message, stack: e instanceof StoreError ? undefined : (e as Error).stack }, `command ${label} failed (error id ${errorId})`);
-      await ctx.reply({ content: `Sorry, something went wrong running \`${label}\`. Error id: \`${errorId}\` — an admin can find it in the logs.`, ephemeral: true }).catch((err: Error) => this.logger.error({ errorId, err: err.message }, 'could not send the apology'));
+      await ctx
+        .reply({ content: `Sorry, something went wrong running \`${label}\`. Error id: \`${errorId}\` — an admin can find it in the logs.`, ephemeral: true })
+        .catch((err: Error) => this.logger.error({ errorId, err: err.message }, 'could not send the apology'));
     }
   }
 

@@ -28,14 +28,39 @@ export const schedule: SlashCommand = {
         .addStringOption((o) => o.setName('skill').setDescription('Which skill').setRequired(true).setAutocomplete(true).setMaxLength(64))
         .addStringOption((o) => o.setName('cron').setDescription('Cron: "0 9 * * 1-5" (5 fields) or with seconds first (6 fields)').setRequired(true).setMaxLength(120))
         .addStringOption((o) => o.setName('input').setDescription('What the skill gets each run').setMaxLength(2000))
-        .addChannelOption((o) => o.setName('channel').setDescription('Where the output is posted (default: here)').addChannelTypes(...POSTABLE))
+        .addChannelOption((o) =>
+          o
+            .setName('channel')
+            .setDescription('Where the output is posted (default: here)')
+            .addChannelTypes(...POSTABLE),
+        )
         .addStringOption((o) => o.setName('timezone').setDescription('IANA time zone the cron is read in (default UTC)').setAutocomplete(true).setMaxLength(64)),
     )
     .addSubcommand((s) => s.setName('list').setDescription('Schedules in this server'))
-    .addSubcommand((s) => s.setName('remove').setDescription('Delete a schedule').addStringOption((o) => idOption(o)))
-    .addSubcommand((s) => s.setName('enable').setDescription('Turn a schedule on (the next run is computed from now)').addStringOption((o) => idOption(o)))
-    .addSubcommand((s) => s.setName('disable').setDescription('Turn a schedule off').addStringOption((o) => idOption(o)))
-    .addSubcommand((s) => s.setName('run').setDescription('Run a schedule now (its cron times are unchanged)').addStringOption((o) => idOption(o))),
+    .addSubcommand((s) =>
+      s
+        .setName('remove')
+        .setDescription('Delete a schedule')
+        .addStringOption((o) => idOption(o)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('enable')
+        .setDescription('Turn a schedule on (the next run is computed from now)')
+        .addStringOption((o) => idOption(o)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('disable')
+        .setDescription('Turn a schedule off')
+        .addStringOption((o) => idOption(o)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('run')
+        .setDescription('Run a schedule now (its cron times are unchanged)')
+        .addStringOption((o) => idOption(o)),
+    ),
   async execute(ctx) {
     const sub = ctx.interaction.options.getSubcommand(true);
     if (sub === 'add') return add(ctx);

@@ -22,7 +22,12 @@ export const stats: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('stats')
     .setDescription('Message statistics for this channel or server, with a chart')
-    .addStringOption((o) => o.setName('scope').setDescription('This channel (default) or the whole server').addChoices(...SCOPES.map((s) => ({ name: s, value: s }))))
+    .addStringOption((o) =>
+      o
+        .setName('scope')
+        .setDescription('This channel (default) or the whole server')
+        .addChoices(...SCOPES.map((s) => ({ name: s, value: s }))),
+    )
     .addIntegerOption((o) => o.setName('days').setDescription(`How many days back (${DAYS.min}–${DAYS.max}, default ${DAYS.fallback})`).setMinValue(DAYS.min).setMaxValue(DAYS.max)),
   readsRecorded: { ephemeral: false, maxWaitMs: FLUSH_WAIT_MS },
   async execute(ctx) {

@@ -18,8 +18,18 @@ const data = new SlashCommandBuilder()
       .setName('set')
       .setDescription('Write a new status row and make it the active one')
       .addStringOption((o) => o.setName('activity').setDescription(`What the bot is doing (1–${ACTIVITY_TEXT_MAX} characters)`).setRequired(true).setMinLength(1).setMaxLength(ACTIVITY_TEXT_MAX))
-      .addStringOption((o) => o.setName('type').setDescription('Kind of activity (default playing)').addChoices(...ACTIVITY_TYPES.map((t) => ({ name: t, value: t }))))
-      .addStringOption((o) => o.setName('status').setDescription('Online status (default online)').addChoices(...PRESENCE_STATUSES.map((t) => ({ name: t, value: t }))))
+      .addStringOption((o) =>
+        o
+          .setName('type')
+          .setDescription('Kind of activity (default playing)')
+          .addChoices(...ACTIVITY_TYPES.map((t) => ({ name: t, value: t }))),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('status')
+          .setDescription('Online status (default online)')
+          .addChoices(...PRESENCE_STATUSES.map((t) => ({ name: t, value: t }))),
+      )
       .addStringOption((o) => o.setName('url').setDescription('Streaming only: a https://twitch.tv/… or https://youtube.com/… address').setMinLength(8).setMaxLength(512)),
   )
   .addSubcommand((s) => s.setName('list').setDescription('Every status row, newest last'))

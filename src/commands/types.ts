@@ -1,11 +1,4 @@
-import type {
-  AutocompleteInteraction,
-  ButtonInteraction,
-  ChatInputCommandInteraction,
-  InteractionEditReplyOptions,
-  InteractionReplyOptions,
-  SharedSlashCommand,
-} from 'discord.js';
+import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, InteractionEditReplyOptions, InteractionReplyOptions, SharedSlashCommand } from 'discord.js';
 import type { Config } from '../config';
 import type { Database } from '../database/database';
 import type { ChronicleLogger, Logger } from '../logger';

@@ -8,28 +8,43 @@ export class StoreError extends Error {
 }
 
 export class NotFoundError extends StoreError {
-  constructor(readonly entity: string, readonly key: string) {
+  constructor(
+    readonly entity: string,
+    readonly key: string,
+  ) {
     super(`${entity} ${key} not found`);
     this.name = 'NotFoundError';
   }
 }
 
 export class UniqueViolationError extends StoreError {
-  constructor(readonly table: string, readonly columns: string[], readonly value?: string, cause?: unknown) {
+  constructor(
+    readonly table: string,
+    readonly columns: string[],
+    readonly value?: string,
+    cause?: unknown,
+  ) {
     super(`${table}: a row with this ${columns.join(', ')}${value ? ` (${value})` : ''} already exists`, { cause });
     this.name = 'UniqueViolationError';
   }
 }
 
 export class ForeignKeyError extends StoreError {
-  constructor(readonly table: string, detail: string, cause?: unknown) {
+  constructor(
+    readonly table: string,
+    detail: string,
+    cause?: unknown,
+  ) {
     super(`${table}: ${detail}`, { cause });
     this.name = 'ForeignKeyError';
   }
 }
 
 export class ValidationError extends StoreError {
-  constructor(readonly field: string, rule: string) {
+  constructor(
+    readonly field: string,
+    rule: string,
+  ) {
     super(`${field} ${rule}`);
     this.name = 'ValidationError';
   }
@@ -37,7 +52,11 @@ export class ValidationError extends StoreError {
 
 /** A value the database refuses for good (NULL where not allowed, too long, malformed): retrying cannot help. */
 export class DataError extends StoreError {
-  constructor(readonly table: string, detail: string, cause?: unknown) {
+  constructor(
+    readonly table: string,
+    detail: string,
+    cause?: unknown,
+  ) {
     super(`${table}: ${detail}`, { cause });
     this.name = 'DataError';
   }
@@ -75,7 +94,12 @@ export function translateError(error: unknown, what: string): Error {
   const u = /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(message);
   if (u) {
     const cols = u[1].split(', ');
-    return new UniqueViolationError(cols[0].split('.')[0], cols.map((c) => c.split('.')[1] ?? c), undefined, error);
+    return new UniqueViolationError(
+      cols[0].split('.')[0],
+      cols.map((c) => c.split('.')[1] ?? c),
+      undefined,
+      error,
+    );
   }
   if (/FOREIGN KEY constraint failed/.test(message)) return new ForeignKeyError(what, 'a referenced row does not exist', error);
   if (/(NOT NULL|CHECK) constraint failed|datatype mismatch/.test(message)) return new DataError(what, message.split('\n')[0].replace(/^SQLITE_\w+: /, ''), error);

@@ -4,20 +4,7 @@ import { flood, type FloodOptions, type FloodResult } from './flood';
 import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
 import { attachmentObject } from './state';
-import type {
-  CommandOptionInput,
-  EmuChannel,
-  EmuGuild,
-  EmuMessage,
-  EmuUser,
-  EmulatorOptions,
-  InteractionContext,
-  InteractionResult,
-  PresenceRecord,
-  RequestRecord,
-  StoredAttachment,
-  Violation,
-} from './types';
+import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation } from './types';
 import { loadSpec } from './validation';
 
 export class DiscordEmulator {

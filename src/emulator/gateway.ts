@@ -253,18 +253,18 @@ export class Gateway {
   guildCreate(g: EmuGuild, session: Session, largeThreshold?: unknown): Record<string, unknown> {
     const { state } = this.deps;
     const channels = g.channelIds.map((id) => state.channels.get(id)!).filter(Boolean);
-    const text = channels.filter((c) => c.type !== 11).map((c) => {
-      const { guild_id: _g, ...rest } = c;
-      return rest;
-    });
+    const text = channels
+      .filter((c) => c.type !== 11)
+      .map((c) => {
+        const { guild_id: _g, ...rest } = c;
+        return rest;
+      });
     const threads = channels.filter((c) => c.type === 11).map((c) => ({ ...c }));
     const threshold = typeof largeThreshold === 'number' ? largeThreshold : 50;
     const large = g.members.size > threshold;
     // Like Discord: without GUILD_PRESENCES only the bot's own member is sent (members come with messages and interactions).
     const sendAll = session.has(Intents.GUILD_PRESENCES) && !large;
-    const members = [...g.members.values()]
-      .filter((m) => sendAll || m.userId === state.botUser.id)
-      .map((m) => memberPayload(m, state.users.get(m.userId)));
+    const members = [...g.members.values()].filter((m) => sendAll || m.userId === state.botUser.id).map((m) => memberPayload(m, state.users.get(m.userId)));
     return {
       ...guildBase(g, text.find((c) => c.type === 0)?.id ?? null),
       joined_at: g.members.get(state.botUser.id)?.joined_at ?? new Date(g.created).toISOString(),

@@ -1,15 +1,6 @@
 /** In-memory world: users, guilds, channels, members, messages, commands, attachments. */
 import { compareSnowflakes, discordTimestamp, snowflake } from './snowflake';
-import {
-  ChannelType,
-  DEFAULT_MEMBER_PERMISSIONS,
-  Perm,
-  makeRole,
-  makeTextChannel,
-  makeUser,
-  memberPayload,
-  memberPermissions,
-} from './payloads';
+import { ChannelType, DEFAULT_MEMBER_PERMISSIONS, Perm, makeRole, makeTextChannel, makeUser, memberPayload, memberPermissions } from './payloads';
 import type { EmuAttachment, EmuChannel, EmuGuild, EmuMember, EmuMessage, EmuUser, StoredAttachment } from './types';
 
 export interface ChannelStore {
@@ -30,7 +21,11 @@ export class State {
   readonly guildCommands = new Map<string, Record<string, unknown>[]>();
   readonly dmChannelByUser = new Map<string, string>();
 
-  constructor(readonly botUser: EmuUser, readonly applicationId: string, readonly botPermissions: bigint) {
+  constructor(
+    readonly botUser: EmuUser,
+    readonly applicationId: string,
+    readonly botPermissions: bigint,
+  ) {
     this.users.set(botUser.id, botUser);
   }
 

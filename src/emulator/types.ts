@@ -189,15 +189,7 @@ export interface RequestRecord {
   at: number;
 }
 
-export type ViolationKind =
-  | 'invalid_body'
-  | 'invalid_json'
-  | 'unknown_route'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'unknown_interaction'
-  | 'already_acknowledged'
-  | 'gateway';
+export type ViolationKind = 'invalid_body' | 'invalid_json' | 'unknown_route' | 'unauthorized' | 'forbidden' | 'unknown_interaction' | 'already_acknowledged' | 'gateway';
 
 export interface Violation {
   method: string;

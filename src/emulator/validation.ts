@@ -97,7 +97,7 @@ function withValueAt(body: unknown, path: readonly PropertyKey[], value: unknown
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }
 
 function issueToItem(schema: SpecSchema, body: unknown, issue: ZodIssue): DiscordErrorItem {

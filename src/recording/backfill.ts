@@ -14,9 +14,7 @@ const CONCURRENCY = 4;
  * Messages already stored are skipped by the store (idempotent).
  */
 export async function backfill(client: Client, messages: MessageStore, recorder: Recorder, logger: Logger, maxPerChannel: number): Promise<{ channels: number; messages: number }> {
-  const channels = [...client.channels.cache.values()].filter(
-    (c): c is GuildBasedChannel => !c.isDMBased() && c.isTextBased() && recorder.inScope(c.id) && !!c.guild.members.me?.permissionsIn(c).has(['ViewChannel', 'ReadMessageHistory']),
-  );
+  const channels = [...client.channels.cache.values()].filter((c): c is GuildBasedChannel => !c.isDMBased() && c.isTextBased() && recorder.inScope(c.id) && !!c.guild.members.me?.permissionsIn(c).has(['ViewChannel', 'ReadMessageHistory']));
   const last = await messages.lastDiscordMessageIds(channels.map((c) => c.id));
   const todo = channels.filter((c) => last.has(c.id));
   let total = 0;
@@ -37,11 +35,7 @@ export async function backfill(client: Client, messages: MessageStore, recorder:
     total += count;
   };
   for (let i = 0; i < todo.length; i += CONCURRENCY) {
-    await Promise.all(
-      todo.slice(i, i + CONCURRENCY).map((c) =>
-        work(c).catch((e: Error) => logger.warn({ source: 'backfill', channelId: c.id, err: e.message }, `backfill: could not read the history of #${c.name}; skipped`)),
-      ),
-    );
+    await Promise.all(todo.slice(i, i + CONCURRENCY).map((c) => work(c).catch((e: Error) => logger.warn({ source: 'backfill', channelId: c.id, err: e.message }, `backfill: could not read the history of #${c.name}; skipped`))));
   }
   if (total) logger.info({ source: 'backfill', channels: filled, messages: total }, `backfilled ${total} message(s) sent while the bot was away, in ${filled} channel(s)`);
   return { channels: filled, messages: total };

@@ -302,7 +302,10 @@ export class WriteQueue {
   private dropAhead(): void {
     const ahead = this.ahead;
     this.ahead = null;
-    ahead?.prepared.then((p) => p.discard(), () => undefined);
+    ahead?.prepared.then(
+      (p) => p.discard(),
+      () => undefined,
+    );
   }
 
   private spill(items: Item[]): void {

@@ -48,7 +48,12 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('two bot processes
 
   it.skipIf(skip)('runs an every-second schedule once per tick, not once per process', { timeout: 30_000 }, async () => {
     const s = await h.bot.db.schedules.createSchedule({ skill: 'echo', cronExpression: '* * * * * *', input: 'once', channelId: channel, guildId: h.guildId });
-    await until(() => h.bot.db.tasks.listTasksForSchedule(s.id, 100), (t) => t.length >= 5, 10_000, 'five runs');
+    await until(
+      () => h.bot.db.tasks.listTasksForSchedule(s.id, 100),
+      (t) => t.length >= 5,
+      10_000,
+      'five runs',
+    );
     await h.bot.db.schedules.updateSchedule(s.id, { enabled: false, nextRunAt: null });
     await sleep(200);
     await Promise.all([h.bot.scheduler.idle(), second.scheduler.idle()]);
@@ -64,7 +69,12 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('two bot processes
     expect([...perSecond.values()].every((n) => n === 1)).toBe(true);
     expect(perSecond.size).toBe(tasks.length);
     // Posted once each.
-    await until(() => h.emu.channelMessages(channel).filter((m) => m.content === 'once'), (m) => m.length === tasks.length, 3000, 'posts');
+    await until(
+      () => h.emu.channelMessages(channel).filter((m) => m.content === 'once'),
+      (m) => m.length === tasks.length,
+      3000,
+      'posts',
+    );
     // Both processes tried to claim the runs; each run was won exactly once.
     expect(attempts.filter((a) => a.claimed).length).toBe(tasks.length);
     expect(new Set(attempts.map((a) => a.bot))).toEqual(new Set([1, 2]));

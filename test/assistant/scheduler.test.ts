@@ -120,7 +120,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
     const id = await fullId(idFrom(r.content));
     const ticks = () => h.emu.channelMessages(channel).filter((m) => m.content === 'tick');
     await until(ticks, (m) => m.length >= 3, 6000, 'three ticks');
-    const tasks = await until(() => tasksOf(id), (t) => t.length >= 3 && t.slice(0, 3).every((x) => x.status === 'completed'), 3000, 'tasks');
+    const tasks = await until(
+      () => tasksOf(id),
+      (t) => t.length >= 3 && t.slice(0, 3).every((x) => x.status === 'completed'),
+      3000,
+      'tasks',
+    );
     for (const t of tasks.slice(0, 3)) expect(t).toMatchObject({ skill: 'echo', input: 'tick', output: 'tick', status: 'completed', sessionId: null, channelId: channel, scheduleId: id });
     // One run per second: no two tasks in the same second.
     const seconds = tasks.map((t) => Math.floor(t.createdAt.getTime() / 1000));
@@ -131,7 +136,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
     expect(s.nextRunAt!.getTime() % 1000).toBe(0);
     // The bot's posts come back over the gateway and are recorded as its messages.
     const first = ticks()[0];
-    await until(() => h.bot.db.messages.getByDiscordId(first.id), (m) => !!m, 3000, 'tick recorded');
+    await until(
+      () => h.bot.db.messages.getByDiscordId(first.id),
+      (m) => !!m,
+      3000,
+      'tick recorded',
+    );
     expect((await h.bot.db.messages.getByDiscordId(first.id))!.role).toBe('assistant');
 
     const off = await sub('disable', { id: id.slice(0, 8) });
@@ -145,7 +155,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
     // On again with the command; then off from a separate connection, straight in the table.
     const on = await sub('enable', { id });
     expect(on.content).toMatch(new RegExp(`^Schedule \`${id.slice(0, 8)}\` is on\\. Next run \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC \\(<t:\\d+:R>\\)\\.$`));
-    await until(() => tasksOf(id), (t) => t.length >= stopped + 2, 5000, 'ticks again');
+    await until(
+      () => tasksOf(id),
+      (t) => t.length >= stopped + 2,
+      5000,
+      'ticks again',
+    );
     await externalExec(h.scratch, 'UPDATE schedules SET enabled = ? WHERE id = ?', [sqlBool(h.scratch, false), id]);
     await sleep(300);
     await h.bot.scheduler.idle();
@@ -163,7 +178,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
       'INSERT INTO schedules (id, skill, cron_expression, input, enabled, channel_id, guild_id, timezone, created_by, last_run_at, next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [id, 'echo', '* * * * * *', 'from sql', sqlBool(h.scratch, true), h.random, h.guildId, 'UTC', null, null, null, sqlTime(h.scratch, now), sqlTime(h.scratch, now)],
     );
-    await until(() => h.emu.channelMessages(h.random).filter((m) => m.content === 'from sql'), (m) => m.length >= 2, 6000, 'runs of the inserted schedule');
+    await until(
+      () => h.emu.channelMessages(h.random).filter((m) => m.content === 'from sql'),
+      (m) => m.length >= 2,
+      6000,
+      'runs of the inserted schedule',
+    );
     await externalExec(h.scratch, 'DELETE FROM schedules WHERE id = ?', [id]);
     await sleep(300);
     await h.bot.scheduler.idle();
@@ -181,7 +201,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
     const channel = h.emu.createChannel({ guildId: h.guildId, name: 'slow' }).id;
     const r = await add({ skill: 'slowpoke', cron: '* * * * * *', input: 'x', channel });
     const id = await fullId(idFrom(r.content));
-    await until(() => tasksOf(id), (t) => t.filter((x) => x.status === 'completed').length >= 2, 8000, 'two slow runs');
+    await until(
+      () => tasksOf(id),
+      (t) => t.filter((x) => x.status === 'completed').length >= 2,
+      8000,
+      'two slow runs',
+    );
     await sub('disable', { id: id.slice(0, 8) });
     await h.bot.scheduler.idle();
     const tasks = await tasksOf(id);
@@ -198,7 +223,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
     const missed = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
     await externalExec(h.scratch, 'UPDATE schedules SET next_run_at = ? WHERE id = ?', [sqlTime(h.scratch, missed), id]);
     await h.restart();
-    const s = await until(() => h.bot.db.schedules.getSchedule(id), (x) => !!x?.nextRunAt && x.nextRunAt.getTime() > Date.now(), 3000, 'moved to the next run');
+    const s = await until(
+      () => h.bot.db.schedules.getSchedule(id),
+      (x) => !!x?.nextRunAt && x.nextRunAt.getTime() > Date.now(),
+      3000,
+      'moved to the next run',
+    );
     expect(s!.nextRunAt!.getUTCMonth()).toBe(0);
     expect(s!.nextRunAt!.getUTCDate()).toBe(1);
     expect(s!.lastRunAt).toBeNull();
@@ -224,7 +254,12 @@ describe.each(DRIVERS)('schedules on $driver', ({ driver, skip }) => {
     expect(t).toMatchObject({ status: 'failed', error: 'kaboom from a schedule' });
 
     // The warning reaches the logs table (batched sink) …
-    const row = await until(() => h.bot.db.logs.listLogs({ minLevel: 'warn', source: 'tasks' }), (rows) => rows.some((l) => l.message.includes('kaboom from a schedule')), 3000, 'warning row');
+    const row = await until(
+      () => h.bot.db.logs.listLogs({ minLevel: 'warn', source: 'tasks' }),
+      (rows) => rows.some((l) => l.message.includes('kaboom from a schedule')),
+      3000,
+      'warning row',
+    );
     expect(row[0]).toMatchObject({ level: 'warn', source: 'tasks', message: `task ${t.id.slice(0, 8)} (boom) failed: kaboom from a schedule` });
     expect(row[0].metadata).toMatchObject({ task: t.id, skill: 'boom', scheduleId: badId });
     // … and /logs shows it (admins only).

@@ -78,7 +78,12 @@ describe('npm start: refusals end the bot with one clear line', () => {
     try {
       // Commits held back for a minute: everything received is still in the queue at SIGTERM.
       const r = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, RECORDER_FLUSH_MS: '60000', RECORDER_BATCH_SIZE: '5000' });
-      await until(() => r.stdout, (s) => s.includes('Chronicle is ready'), 30_000, 'bot ready');
+      await until(
+        () => r.stdout,
+        (s) => s.includes('Chronicle is ready'),
+        30_000,
+        'bot ready',
+      );
       const ids = Array.from({ length: 2000 }, (_, i) => world.emu.sendMessage({ channelId: i % 2 ? world.general : world.random, authorId: i % 3 ? world.ada : world.bob, content: `in flight ${i}` }).id);
       await new Promise((res) => setTimeout(res, 1500));
       r.child.kill('SIGTERM');
@@ -118,22 +123,31 @@ describe('npm start: refusals end the bot with one clear line', () => {
 });
 
 describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('npm start on PostgreSQL', ({ skip }) => {
-  it.skipIf(skip)('refuses to start with pending migrations and names them, unless MIGRATIONS=auto', async () => {
-    const world = await startWorld();
-    const db = await scratchDatabase('postgres', 'pending');
-    try {
-      const r = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl });
-      expect(await r.exited).toBe(1);
-      const names = POSTGRES_MIGRATIONS.map((m) => m.name).join(', ');
-      expect(r.stderr.trim().split('\n')).toEqual([`chronicle: the database has ${POSTGRES_MIGRATIONS.length} pending migration(s): ${names}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`]);
-      expect(world.emu.identifyCount()).toBe(0);
-      const auto = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, MIGRATIONS: 'auto' });
-      await until(() => auto.stdout, (s) => s.includes('Chronicle is ready'), 30_000, 'bot ready');
-      auto.child.kill('SIGINT');
-      expect(await auto.exited).toBe(0);
-    } finally {
-      await world.emu.stop();
-      await db.dispose();
-    }
-  }, 90_000);
+  it.skipIf(skip)(
+    'refuses to start with pending migrations and names them, unless MIGRATIONS=auto',
+    async () => {
+      const world = await startWorld();
+      const db = await scratchDatabase('postgres', 'pending');
+      try {
+        const r = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl });
+        expect(await r.exited).toBe(1);
+        const names = POSTGRES_MIGRATIONS.map((m) => m.name).join(', ');
+        expect(r.stderr.trim().split('\n')).toEqual([`chronicle: the database has ${POSTGRES_MIGRATIONS.length} pending migration(s): ${names}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`]);
+        expect(world.emu.identifyCount()).toBe(0);
+        const auto = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, MIGRATIONS: 'auto' });
+        await until(
+          () => auto.stdout,
+          (s) => s.includes('Chronicle is ready'),
+          30_000,
+          'bot ready',
+        );
+        auto.child.kill('SIGINT');
+        expect(await auto.exited).toBe(0);
+      } finally {
+        await world.emu.stop();
+        await db.dispose();
+      }
+    },
+    90_000,
+  );
 });

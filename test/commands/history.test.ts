@@ -29,7 +29,12 @@ describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
     expect(lines.slice(1).map((l) => l.replace(/^<t:\d+:t> /, ''))).toEqual(['first (edited) *(edited)*', 'second **bold**', 'third with a line break']);
 
     const two = await h.emu.runCommand('history', { limit: 2 }, { userId: h.ada, channelId: h.general });
-    expect(two.content!.split('\n').slice(1).map((l) => l.replace(/^<t:\d+:t> /, ''))).toEqual(['second **bold**', 'third with a line break']);
+    expect(
+      two
+        .content!.split('\n')
+        .slice(1)
+        .map((l) => l.replace(/^<t:\d+:t> /, '')),
+    ).toEqual(['second **bold**', 'third with a line break']);
     expect(two.content).not.toContain('bob says hi');
     expect(two.content).not.toContain('elsewhere');
   });
@@ -52,7 +57,10 @@ describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     expect(h.emu.violations()).toEqual([]);
   });
 });

@@ -35,7 +35,12 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     h.emu.sendMessage({ channelId: h.random, authorId: h.ada, content: 'ada-4 elsewhere' });
     h.emu.sendMessage({ channelId: h.general, authorId: h.bob, content: 'bob-1 hi ada' });
     h.emu.sendMessage({ channelId: h.general, authorId: h.bob, content: 'bob-2 see you' });
-    await until(() => h.bot.db.messages.countMessages(), (n) => n === 6, 5000, 'six recorded messages');
+    await until(
+      () => h.bot.db.messages.countMessages(),
+      (n) => n === 6,
+      5000,
+      'six recorded messages',
+    );
     const db = h.bot.db;
     const [adaSession] = await db.sessions.listSessionsForUser((await db.users.getUserByChannel(discord(h.ada)))!.id);
     const [bobSession] = await db.sessions.listSessionsForUser((await db.users.getUserByChannel(discord(h.bob)))!.id);
@@ -59,8 +64,11 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     expect(none.content).toBe('I have nothing stored about you.');
   });
 
-  it.skipIf(skip)('export: a JSON file with exactly the caller\'s rows, content decoded byte-exact', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+  it.skipIf(skip)("export: a JSON file with exactly the caller's rows, content decoded byte-exact", async () => {
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     await h.bot.queue.flush();
     const ada = (await h.bot.db.users.getUserByChannel(discord(h.ada)))!;
     const sessions = await h.bot.db.sessions.listSessionsForUser(ada.id);
@@ -104,8 +112,11 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     expect(after.messages.filter((m) => m.role === 'user')).toEqual(before.messages.filter((m) => m.role === 'user'));
   });
 
-  it.skipIf(skip)('forget: after confirmation nothing of the person is left, others\' rows are untouched', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+  it.skipIf(skip)("forget: after confirmation nothing of the person is left, others' rows are untouched", async () => {
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     await h.bot.queue.flush();
     const bobBefore = await h.bot.db.privacy.exportPerson(discord(h.bob));
     const offer = await h.emu.runCommand('mydata', {}, { userId: h.ada, channelId: h.general, subcommand: 'forget' });
@@ -132,13 +143,21 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
 
   it.skipIf(skip)('the person is recorded afresh when they write again', async () => {
     h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'back again' });
-    const ada = await until(() => h.bot.db.users.getUserByChannel(discord(h.ada)), (u) => !!u, 5000, 'a new user row');
+    const ada = await until(
+      () => h.bot.db.users.getUserByChannel(discord(h.ada)),
+      (u) => !!u,
+      5000,
+      'a new user row',
+    );
     const [s] = await h.bot.db.sessions.listSessionsForUser(ada!.id);
     expect((await h.bot.db.messages.listBySession(s.id)).map((m) => m.content)).toEqual(['back again']);
   });
 
   it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     expect(h.emu.violations()).toEqual([]);
   });
 });

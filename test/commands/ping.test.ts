@@ -13,9 +13,15 @@ describe.each(DRIVERS)('/ping on $driver', ({ driver, skip }) => {
     const r = await h.emu.runCommand('ping', {}, { userId: h.ada, channelId: h.general });
     expect(r.ephemeral).toBe(true);
     expect(r.content).toMatch(new RegExp(`^Pong! Gateway: .+ · Database \\(${driver}\\): \\d+\\.\\d ms$`));
-    const user = await until(() => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.ada }), (u) => !!u);
+    const user = await until(
+      () => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.ada }),
+      (u) => !!u,
+    );
     const [session] = await h.bot.db.sessions.listSessionsForUser(user!.id);
-    const msgs = await until(() => h.bot.db.messages.listBySession(session.id), (m) => m.length === 1);
+    const msgs = await until(
+      () => h.bot.db.messages.listBySession(session.id),
+      (m) => m.length === 1,
+    );
     expect(msgs[0]).toMatchObject({ role: 'assistant', content: r.content, channelId: h.general, discordMessageId: r.messageId });
     expect(h.emu.violations()).toEqual([]);
   });

@@ -20,7 +20,12 @@ describe.each(DRIVERS)('/privacy (bot owners) on $driver', ({ driver, skip }) =>
     h.emu.addMember(h.guildId, mod, { admin: true });
     for (const content of ['bob-1', 'bob-2']) h.emu.sendMessage({ channelId: h.general, authorId: h.bob, content });
     h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'ada-1' });
-    await until(() => h.bot.db.messages.countMessages(), (n) => n === 3, 5000, 'three recorded messages');
+    await until(
+      () => h.bot.db.messages.countMessages(),
+      (n) => n === 3,
+      5000,
+      'three recorded messages',
+    );
   });
   afterAll(async () => h?.dispose());
 
@@ -72,7 +77,10 @@ describe.each(DRIVERS)('/privacy (bot owners) on $driver', ({ driver, skip }) =>
   });
 
   it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     expect(h.emu.violations()).toEqual([]);
   });
 });

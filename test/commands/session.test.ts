@@ -52,7 +52,12 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
     const fresh = general.find((s) => s.id !== old.id)!;
     expect(ended.endedAt).not.toBeNull();
     expect(fresh.endedAt).toBeNull();
-    const msgs = await until(() => h.bot.db.messages.listBySession(fresh.id), (m) => m.length === 2, 5000, 'the reply and the next message in the fresh session');
+    const msgs = await until(
+      () => h.bot.db.messages.listBySession(fresh.id),
+      (m) => m.length === 2,
+      5000,
+      'the reply and the next message in the fresh session',
+    );
     expect(msgs.map((m) => [m.role, m.content])).toEqual([
       ['assistant', r.content],
       ['user', 'fresh start'],
@@ -65,7 +70,10 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
     const r = await h.emu.runCommand('session', {}, { userId: dee, channelId: h.general, subcommand: 'new' });
     expect(r.content).toBe('Started a fresh session here.');
     const [s] = await sessionsOf(dee);
-    const msgs = await until(() => h.bot.db.messages.listBySession(s.id), (m) => m.length > 0);
+    const msgs = await until(
+      () => h.bot.db.messages.listBySession(s.id),
+      (m) => m.length > 0,
+    );
     expect(msgs.map((m) => m.content)).toEqual([r.content]);
   });
 
@@ -75,11 +83,21 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
     const r = await h.emu.runCommand('session', {}, { userId: h.ada, channelId: h.general, subcommand: 'end' });
     expect(r.content).toMatch(new RegExp(`^Ended your session here \\(it started ${T}, 2 messages so far: 1 from you, 1 from me\\)\\. Your next message starts a new one\\.$`));
     // The reply is sent first and recorded into the session it closes; then the session ends.
-    const closed = await until(() => h.bot.db.sessions.getSession(before[0].id), (s) => !!s?.endedAt, 5000, 'the session to end');
+    const closed = await until(
+      () => h.bot.db.sessions.getSession(before[0].id),
+      (s) => !!s?.endedAt,
+      5000,
+      'the session to end',
+    );
     expect((await h.bot.db.messages.listBySession(closed!.id)).at(-1)!.content).toBe(r.content);
 
     h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'hello again' });
-    const open = await until(async () => (await sessionsOf(h.ada)).filter((s) => s.channelId === h.general && !s.endedAt), (o) => o.length === 1, 5000, 'a new session');
+    const open = await until(
+      async () => (await sessionsOf(h.ada)).filter((s) => s.channelId === h.general && !s.endedAt),
+      (o) => o.length === 1,
+      5000,
+      'a new session',
+    );
     expect((await h.bot.db.messages.listBySession(open[0].id)).map((m) => m.content)).toEqual(['hello again']);
   });
 
@@ -89,7 +107,10 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     expect(h.emu.violations()).toEqual([]);
   });
 });

@@ -32,8 +32,18 @@ describe.each(DRIVERS)('/stats on $driver', ({ driver, skip }) => {
     h.emu.deleteMessage(h.general, gone.id);
     send(h.general, h.ada, 'too old', new Date(week.since.getTime() - 3 * DAY));
     for (let k = 0; k < 4; k++) send(h.random, h.bob, `random ${k}`, at(2, 9, k));
-    await until(() => h.bot.db.messages.countMessages(), (n) => n === 12, 5000, '12 recorded messages');
-    await until(async () => (await h.bot.db.messages.getByDiscordId(gone.id))?.deletedAt, (d) => !!d, 5000, 'the delete');
+    await until(
+      () => h.bot.db.messages.countMessages(),
+      (n) => n === 12,
+      5000,
+      '12 recorded messages',
+    );
+    await until(
+      async () => (await h.bot.db.messages.getByDiscordId(gone.id))?.deletedAt,
+      (d) => !!d,
+      5000,
+      'the delete',
+    );
   });
   afterAll(async () => h?.dispose());
 
@@ -118,7 +128,10 @@ describe.each(DRIVERS)('/stats on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(() => h.bot.queue.depth, (d) => d === 0);
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
     expect(h.emu.violations()).toEqual([]);
   });
 });

@@ -22,7 +22,10 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(r.ephemeral).toBe(true);
     expect(r.content).toBe('Sorry, `/status set` is for server admins (Manage Server) only.');
     expect(await h.bot.db.botStatus.listBotStatuses()).toEqual(before);
-    const logs = await until(() => h.bot.db.logs.listLogs({ source: 'commands' }), (l) => l.some((x) => x.message.includes(`refused /status set for user ${h.ada}`)));
+    const logs = await until(
+      () => h.bot.db.logs.listLogs({ source: 'commands' }),
+      (l) => l.some((x) => x.message.includes(`refused /status set for user ${h.ada}`)),
+    );
     expect(logs[0].level).toBe('warn');
     await new Promise((r) => setTimeout(r, 200));
     expect(h.emu.presences().some((p) => p.activities[0]?.name === 'hijacked')).toBe(false);
@@ -95,7 +98,10 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('show gives the active row and what Discord shows', async () => {
-    await until(() => h.bot.client.user!.presence.activities[0]?.name, (n) => n === 'the archives');
+    await until(
+      () => h.bot.client.user!.presence.activities[0]?.name,
+      (n) => n === 'the archives',
+    );
     const active = (await h.bot.db.botStatus.getActiveBotStatus())!;
     const r = await h.emu.runCommand('status', {}, { ...admin(), subcommand: 'show' });
     expect(r.ephemeral).toBe(true);
@@ -111,10 +117,16 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(s.content).toBe('Active row: none — the bot shows online with no activity.\nDiscord shows: online · no activity');
   });
 
-  it.skipIf(skip)('replies are recorded as assistant messages in the admin\'s session', async () => {
-    const user = await until(() => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.admin }), (u) => !!u);
+  it.skipIf(skip)("replies are recorded as assistant messages in the admin's session", async () => {
+    const user = await until(
+      () => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.admin }),
+      (u) => !!u,
+    );
     const [s] = await h.bot.db.sessions.listSessionsForUser(user!.id);
-    const msgs = await until(() => h.bot.db.messages.listBySession(s.id), (m) => m.some((x) => x.content.startsWith('Active row: none')));
+    const msgs = await until(
+      () => h.bot.db.messages.listBySession(s.id),
+      (m) => m.some((x) => x.content.startsWith('Active row: none')),
+    );
     expect(msgs.every((m) => m.role === 'assistant')).toBe(true);
   });
 

@@ -35,7 +35,9 @@ describe.each(DRIVERS)('migrations on $driver', ({ driver, skip }) => {
       expect(await db.rollback()).toBeNull();
       expect(await db.pendingMigrations()).toHaveLength(total);
       const tables: unknown[] = await db.dataSource.query(
-        driver === 'sqlite' ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users','messages','bot_status')" : "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('users','messages','bot_status')",
+        driver === 'sqlite'
+          ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users','messages','bot_status')"
+          : "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('users','messages','bot_status')",
       );
       expect(tables).toHaveLength(0);
       expect(await db.migrate()).toHaveLength(total);
@@ -51,7 +53,16 @@ describe.each(DRIVERS)('migrations on $driver', ({ driver, skip }) => {
     try {
       await Promise.all(sources.map((s) => s.initialize()));
       const applied = await Promise.all(sources.map((s) => s.runMigrations()));
-      expect(applied.flat().map((m) => m.name).sort()).toEqual(migrationsFor(driver).map((m) => m.name).sort());
+      expect(
+        applied
+          .flat()
+          .map((m) => m.name)
+          .sort(),
+      ).toEqual(
+        migrationsFor(driver)
+          .map((m) => m.name)
+          .sort(),
+      );
       const rows: { name: string }[] = await sources[0].query('SELECT name FROM migrations');
       expect(rows).toHaveLength(migrationsFor(driver).length);
     } finally {
@@ -60,27 +71,35 @@ describe.each(DRIVERS)('migrations on $driver', ({ driver, skip }) => {
     }
   });
 
-  it.skipIf(skip)('three concurrent `typeorm migration:run` apply each migration exactly once', async () => {
-    const fresh = await scratchDatabase(driver, 'migconc');
-    try {
-      const env = { DATABASE_URL: fresh.url };
-      const runs = await Promise.all([0, 1, 2].map(() => runCli(['migration:run', '-d', 'ormconfig.ts'], env)));
-      for (const r of runs) expect(r.code, r.out).toBe(0);
-      const db = await Database.open(fresh.config);
+  it.skipIf(skip)(
+    'three concurrent `typeorm migration:run` apply each migration exactly once',
+    async () => {
+      const fresh = await scratchDatabase(driver, 'migconc');
       try {
-        const rows: { name: string }[] = await db.dataSource.query('SELECT name FROM migrations');
-        expect(rows.map((r) => r.name).sort()).toEqual(migrationsFor(driver).map((m) => m.name).sort());
-        expect(await db.pendingMigrations()).toEqual([]);
+        const env = { DATABASE_URL: fresh.url };
+        const runs = await Promise.all([0, 1, 2].map(() => runCli(['migration:run', '-d', 'ormconfig.ts'], env)));
+        for (const r of runs) expect(r.code, r.out).toBe(0);
+        const db = await Database.open(fresh.config);
+        try {
+          const rows: { name: string }[] = await db.dataSource.query('SELECT name FROM migrations');
+          expect(rows.map((r) => r.name).sort()).toEqual(
+            migrationsFor(driver)
+              .map((m) => m.name)
+              .sort(),
+          );
+          expect(await db.pendingMigrations()).toEqual([]);
+        } finally {
+          await db.close();
+        }
+        // The CLI's status verb sees them all applied.
+        const show = await runCli(['migration:show', '-d', 'ormconfig.ts'], env);
+        expect(show.code, show.out).toBe(0);
+        expect(show.out).toMatch(/\[X\]/);
+        expect(show.out).not.toMatch(/\[ \]/);
       } finally {
-        await db.close();
+        await fresh.dispose();
       }
-      // The CLI's status verb sees them all applied.
-      const show = await runCli(['migration:show', '-d', 'ormconfig.ts'], env);
-      expect(show.code, show.out).toBe(0);
-      expect(show.out).toMatch(/\[X\]/);
-      expect(show.out).not.toMatch(/\[ \]/);
-    } finally {
-      await fresh.dispose();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -22,7 +22,10 @@ describe.each(DRIVERS)('stores on $driver', ({ driver, skip }) => {
       expect((await db.botStatus.getActiveBotStatus())?.id).toBe('bot-1');
       await db.botStatus.activateBotStatus('bot-2');
       const rows = await db.botStatus.listBotStatuses();
-      expect(rows.map((r) => [r.id, r.isActive])).toEqual([['bot-1', false], ['bot-2', true]]);
+      expect(rows.map((r) => [r.id, r.isActive])).toEqual([
+        ['bot-1', false],
+        ['bot-2', true],
+      ]);
       // Concurrent activations still leave exactly one active row.
       await Promise.all([db.botStatus.activateBotStatus('bot-1'), db.botStatus.activateBotStatus('bot-2'), db.botStatus.activateBotStatus('bot-1')]);
       expect((await db.botStatus.listBotStatuses()).filter((r) => r.isActive)).toHaveLength(1);

@@ -6,22 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ActionRowBuilder,
-  AttachmentBuilder,
-  ButtonBuilder,
-  ButtonStyle,
-  Client,
-  DiscordAPIError,
-  Events,
-  GatewayIntentBits,
-  MessageFlags,
-  Partials,
-  SlashCommandBuilder,
-  type Interaction,
-  type Message,
-  type TextChannel,
-} from 'discord.js';
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Partials, SlashCommandBuilder, type Interaction, type Message, type TextChannel } from 'discord.js';
 import { WebSocket } from 'ws';
 import { DiscordEmulator, type EmuChannel, type EmuGuild, type EmuUser } from '../../src/emulator';
 
@@ -199,7 +184,13 @@ describe('DiscordEmulator with a discord.js Client', () => {
     expect(set.size).toBe(cmds.length);
     for (const c of set.values()) expect(c.id).toMatch(/^\d{17,20}$/);
     const guildSet = await client.application!.commands.set(
-      [new SlashCommandBuilder().setName('admin').setDescription('Guild only').addSubcommand((s) => s.setName('reset').setDescription('Reset')).toJSON()],
+      [
+        new SlashCommandBuilder()
+          .setName('admin')
+          .setDescription('Guild only')
+          .addSubcommand((s) => s.setName('reset').setDescription('Reset'))
+          .toJSON(),
+      ],
       guild.id,
     );
     expect([...guildSet.values()][0].guildId).toBe(guild.id);
@@ -372,7 +363,10 @@ describe('DiscordEmulator with a discord.js Client', () => {
     const bulk = await fetch(`${emu.apiUrl}/v10/applications/${emu.applicationId}/commands`, {
       method: 'PUT',
       headers: { authorization: `Bot ${emu.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify([{ name: 'ok', description: 'fine' }, { name: 'bad', description: 'x'.repeat(101) }]),
+      body: JSON.stringify([
+        { name: 'ok', description: 'fine' },
+        { name: 'bad', description: 'x'.repeat(101) },
+      ]),
     });
     expect(bulk.status).toBe(400);
     expect(((await bulk.json()) as Json).errors['1'].description._errors[0].code).toBe('BASE_TYPE_BAD_LENGTH');

@@ -7,7 +7,13 @@ export async function externalExec(scratch: ScratchDb, sql: string, params: unkn
     const c = new Client({ connectionString: scratch.config.url });
     await c.connect();
     try {
-      const pgSql = sql.replace(/\?/g, (() => { let i = 0; return () => `$${++i}`; })());
+      const pgSql = sql.replace(
+        /\?/g,
+        (() => {
+          let i = 0;
+          return () => `$${++i}`;
+        })(),
+      );
       return (await c.query(pgSql, params)).rows;
     } finally {
       await c.end();

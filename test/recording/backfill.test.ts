@@ -9,7 +9,10 @@ describe.each(DRIVERS)('backfill at start on $driver', ({ driver, skip }) => {
   it.skipIf(skip)('records what was said while the bot was away, before live messages, without renaming anyone', async () => {
     h = await startHarness(driver, 'backfill', { env: { BACKFILL_MAX_MESSAGES: '3' } });
     const first = h.emu.sendMessage({ channelId: h.general, authorId: h.bob, content: 'before the downtime' });
-    await until(() => h.bot.db.messages.getByDiscordId(first.id), (m) => !!m);
+    await until(
+      () => h.bot.db.messages.getByDiscordId(first.id),
+      (m) => !!m,
+    );
     expect(await h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.bob })).toMatchObject({ displayName: 'Bobby' });
     await h.bot.stop();
 
@@ -19,7 +22,12 @@ describe.each(DRIVERS)('backfill at start on $driver', ({ driver, skip }) => {
 
     await h.restart();
     const live = h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'live again' });
-    await until(() => h.bot.db.messages.getByDiscordId(live.id), (m) => !!m, 5000, 'live message');
+    await until(
+      () => h.bot.db.messages.getByDiscordId(live.id),
+      (m) => !!m,
+      5000,
+      'live message',
+    );
     await h.bot.queue.flush();
     // The cap: the three oldest of the gap; the fourth is not fetched.
     for (const m of away.slice(0, 3)) expect(await h.bot.db.messages.getByDiscordId(m.id), m.content).toMatchObject({ content: m.content, role: 'user', guildId: h.guildId });

@@ -38,7 +38,11 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     expect(adaRow).toMatchObject({ username: 'ada', displayName: 'Ada' });
     const sessions = await db.sessions.listSessionsForUser(adaRow!.id);
     expect(sessions.map((s) => [s.channelId, (s.updatedAt.getTime() - T0) / 60_000])).toEqual(
-      expect.arrayContaining([[C1, 5], [C2, 7], [C1, 40]]),
+      expect.arrayContaining([
+        [C1, 5],
+        [C2, 7],
+        [C1, 40],
+      ]),
     );
     const first = sessions.find((s) => s.channelId === C1 && s.createdAt.getTime() === T0)!;
     expect((await db.messages.listBySession(first.id)).map((m) => m.content)).toEqual([batch[0].content, batch[1].content]);
@@ -58,7 +62,6 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     expect(r.sessionsCreated).toBe(1); // ada's 40-min session continues; bob idled out (41 → 80)
     expect(r.usersCreated).toBe(0);
   });
-
 
   it.skipIf(skip)('rewrites a busy session row about once a minute, yet measures idleness from the exact last message', async () => {
     const C3 = '210000000000000003';
@@ -102,7 +105,10 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     await rec.writeBatch([reply, own]);
     const bobRow = await db.users.getUserByChannel({ channel: 'discord', channelUserId: bob.id });
     const s = (await db.sessions.listSessionsForUser(bobRow!.id)).find((x) => x.channelId === C2)!;
-    expect((await db.messages.listBySession(s.id)).map((m) => [m.role, m.content])).toEqual([['user', q.content], ['assistant', reply.content]]);
+    expect((await db.messages.listBySession(s.id)).map((m) => [m.role, m.content])).toEqual([
+      ['user', q.content],
+      ['assistant', reply.content],
+    ]);
     const botRow = await db.users.getUserByChannel({ channel: 'discord', channelUserId: botUser.id });
     const botSession = (await db.sessions.listSessionsForUser(botRow!.id))[0];
     expect((await db.messages.listBySession(botSession.id)).map((m) => m.content)).toEqual([own.content]);

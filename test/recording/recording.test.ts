@@ -17,7 +17,13 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
 
   const userRow = (discordId: string) => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: discordId });
   const stored = (id: string) => h.bot.db.messages.getByDiscordId(id);
-  const waitStored = (id: string) => until(() => stored(id), (m) => !!m, 5000, `message ${id} recorded`);
+  const waitStored = (id: string) =>
+    until(
+      () => stored(id),
+      (m) => !!m,
+      5000,
+      `message ${id} recorded`,
+    );
 
   it.skipIf(skip)('makes users, per-channel sessions (new after the idle timeout) and messages with the right roles', async () => {
     const m1 = h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'hello from ada', timestamp: at(0) });
@@ -86,9 +92,19 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
     h.emu.editMessage(h.general, a.id, 'fixed');
     h.emu.deleteMessage(h.general, b.id);
     h.emu.bulkDeleteMessages(h.general, [c.id, d.id]);
-    const edited = await until(() => stored(a.id), (m) => m?.content === 'fixed', 5000, 'edit recorded');
+    const edited = await until(
+      () => stored(a.id),
+      (m) => m?.content === 'fixed',
+      5000,
+      'edit recorded',
+    );
     expect(edited?.editedAt).toBeInstanceOf(Date);
-    await until(() => stored(d.id), (m) => !!m?.deletedAt, 5000, 'bulk delete recorded');
+    await until(
+      () => stored(d.id),
+      (m) => !!m?.deletedAt,
+      5000,
+      'bulk delete recorded',
+    );
     expect((await stored(b.id))?.deletedAt).toBeInstanceOf(Date);
     expect((await stored(c.id))?.deletedAt).toBeInstanceOf(Date);
   });
@@ -104,9 +120,24 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
     h.emu.editMessage(h.general, old.id, 'edited after the restart');
     h.emu.deleteMessage(h.general, gone.id);
     h.emu.editMessage(h.general, unseen.id, 'edited, never seen before');
-    await until(() => stored(old.id), (m) => m?.content === 'edited after the restart', 5000, 'old edit');
-    await until(() => stored(gone.id), (m) => !!m?.deletedAt, 5000, 'old delete');
-    const created = await until(() => stored(unseen.id), (m) => !!m, 5000, 'unseen edit creates the row');
+    await until(
+      () => stored(old.id),
+      (m) => m?.content === 'edited after the restart',
+      5000,
+      'old edit',
+    );
+    await until(
+      () => stored(gone.id),
+      (m) => !!m?.deletedAt,
+      5000,
+      'old delete',
+    );
+    const created = await until(
+      () => stored(unseen.id),
+      (m) => !!m,
+      5000,
+      'unseen edit creates the row',
+    );
     expect(created).toMatchObject({ content: 'edited, never seen before', role: 'user' });
     expect(created?.editedAt).toBeInstanceOf(Date);
   });
@@ -115,7 +146,12 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
     const before = await h.bot.db.messages.countMessages();
     h.emu.disconnect({ resumable: true });
     const sent = Array.from({ length: 1000 }, (_, i) => h.emu.sendMessage({ channelId: h.random, authorId: i % 2 ? h.ada : h.bob, content: `replayed ${i}` }));
-    await until(() => h.bot.db.messages.countMessages(), (n) => n === before + 1000, 30_000, '1,000 replayed messages recorded');
+    await until(
+      () => h.bot.db.messages.countMessages(),
+      (n) => n === before + 1000,
+      30_000,
+      '1,000 replayed messages recorded',
+    );
     expect(h.emu.resumeCount()).toBeGreaterThan(0);
     // The same messages delivered again (as after a reconnect that replays them).
     for (const m of sent.slice(0, 500)) h.emu.sendMessage({ channelId: h.random, authorId: m.author.id, content: m.content, id: m.id, timestamp: new Date(m.timestamp) });
@@ -163,7 +199,12 @@ describe.each(DRIVERS)('recording scope on $driver', ({ driver, skip }) => {
     await h.restart();
     const ignored = h.emu.sendMessage({ channelId: h.random, authorId: h.ada, content: 'secret' });
     const kept = h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'private text', attachments: [{ filename: 'a.png', size: 10 }] });
-    const row = await until(() => h.bot.db.messages.getByDiscordId(kept.id), (m) => !!m, 5000, 'kept recorded');
+    const row = await until(
+      () => h.bot.db.messages.getByDiscordId(kept.id),
+      (m) => !!m,
+      5000,
+      'kept recorded',
+    );
     expect(row).toMatchObject({ content: '', role: 'user' });
     expect(row?.metadata?.attachments?.[0]?.filename).toBe('a.png');
     await h.bot.queue.flush();
@@ -179,7 +220,12 @@ describe.each(DRIVERS)('deferred interaction replies on $driver', ({ driver, ski
     h = await startHarness(driver, 'deferred');
     const r = await h.emu.runCommand('stats', { scope: 'server', days: 1 }, { userId: h.admin, channelId: h.general });
     expect(r.deferred).toBe(true);
-    const row = await until(() => h.bot.db.messages.getByDiscordId(r.messageId!), (m) => !!m?.content, 5000, 'final content recorded');
+    const row = await until(
+      () => h.bot.db.messages.getByDiscordId(r.messageId!),
+      (m) => !!m?.content,
+      5000,
+      'final content recorded',
+    );
     expect(row?.content).toBe(r.content);
     expect(row?.role).toBe('assistant');
     expect(h.emu.violations()).toEqual([]);

@@ -14,7 +14,17 @@ import { LogCapture, startHarness, until } from '../helpers/harness';
 let n = 0;
 function event(extra: Partial<RecordedCreate> = {}): RecordedCreate {
   n++;
-  return { kind: 'create', discordMessageId: `7000000000000${String(n).padStart(5, '0')}`, channelId: '710000000000000001', guildId: null, author: { id: `72000000000000000${n % 5}`, username: `u${n % 5}`, displayName: null }, role: 'user', content: `event ${n}`, createdAt: new Date(), ...extra };
+  return {
+    kind: 'create',
+    discordMessageId: `7000000000000${String(n).padStart(5, '0')}`,
+    channelId: '710000000000000001',
+    guildId: null,
+    author: { id: `72000000000000000${n % 5}`, username: `u${n % 5}`, displayName: null },
+    role: 'user',
+    content: `event ${n}`,
+    createdAt: new Date(),
+    ...extra,
+  };
 }
 
 /** The real store, behind a switch that makes the database "unavailable". */
@@ -48,7 +58,12 @@ describe('the write-behind queue', () => {
     flaky.down = true;
     const before = await db.messages.countMessages();
     for (let i = 0; i < 250; i++) q.push(event());
-    await until(() => logs.find(/will retry/).length, (c) => c >= 3, 5000, 'retries');
+    await until(
+      () => logs.find(/will retry/).length,
+      (c) => c >= 3,
+      5000,
+      'retries',
+    );
     expect(await db.messages.countMessages()).toBe(before);
     flaky.down = false;
     await q.flush();
@@ -157,19 +172,32 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('a real PostgreSQL
     const name = new URL(h.scratch.url).pathname.slice(1);
     try {
       const first = h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'before the outage' });
-      await until(() => h.bot.db.messages.getByDiscordId(first.id), (m) => !!m);
+      await until(
+        () => h.bot.db.messages.getByDiscordId(first.id),
+        (m) => !!m,
+      );
       // The outage: no new connections, and the bot's open ones are cut.
       const admin = { ...h.scratch, config: { driver: 'postgres' as const, url: postgresAdminUrl() } };
       await externalExec(admin, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
       await externalExec(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()', [name]);
       const during = Array.from({ length: 300 }, (_, i) => h.emu.sendMessage({ channelId: h.random, authorId: i % 2 ? h.ada : h.bob, content: `during ${i}` }).id);
-      await until(() => h.logs.find(/database write failed; will retry/).length, (c) => c >= 2, 10_000, 'failed writes');
+      await until(
+        () => h.logs.find(/database write failed; will retry/).length,
+        (c) => c >= 2,
+        10_000,
+        'failed writes',
+      );
       // Named once: the line comes from the recorder, not from a logger that already says so.
       const failed = h.logs.raw.find((l) => l.includes('database write failed'))!;
       expect(failed.match(/"source":/g)).toEqual(['"source":']);
       expect(JSON.parse(failed).source).toBe('recorder');
       await externalExec(admin, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
-      await until(() => h.bot.db.messages.getByDiscordId(during[299]), (m) => !!m, 20_000, 'catch-up');
+      await until(
+        () => h.bot.db.messages.getByDiscordId(during[299]),
+        (m) => !!m,
+        20_000,
+        'catch-up',
+      );
       await h.bot.queue.flush();
       for (const id of [during[0], during[150]]) expect(await h.bot.db.messages.getByDiscordId(id)).not.toBeNull();
       expect(await h.bot.db.messages.countMessages()).toBe(301);
@@ -184,7 +212,13 @@ describe('flush under constant traffic', () => {
   it('resolves once what arrived before the call is committed, even while events keep coming', async () => {
     const db = await openTestDatabase('sqlite', 'flush');
     try {
-      const q = new WriteQueue(new RecordingStore(db, { idleMs: 60_000 }), { maxBatch: 50, flushMs: 2, maxQueue: 100_000, spillFile: path.join(path.dirname((db.config as { path: string }).path), 's.jsonl'), logger: createLogger({ level: 'silent' }).logger });
+      const q = new WriteQueue(new RecordingStore(db, { idleMs: 60_000 }), {
+        maxBatch: 50,
+        flushMs: 2,
+        maxQueue: 100_000,
+        spillFile: path.join(path.dirname((db.config as { path: string }).path), 's.jsonl'),
+        logger: createLogger({ level: 'silent' }).logger,
+      });
       const first = Array.from({ length: 200 }, () => event());
       for (const e of first) q.push(e);
       let stop = false;

@@ -111,9 +111,19 @@ describe.each(DRIVERS)('skills and tasks on $driver', ({ driver, skip }) => {
     // Deleted messages and messages older than the period do not count.
     const gone = send(h.bob, 'oops', 9);
     h.emu.sendMessage({ channelId: digestChannel, authorId: h.bob, content: 'ancient history', timestamp: new Date(Date.now() - 3 * 86_400_000) });
-    await until(() => h.bot.db.messages.countMessages({ channelId: digestChannel }), (n) => n === 9, 5000, 'seeded messages recorded');
+    await until(
+      () => h.bot.db.messages.countMessages({ channelId: digestChannel }),
+      (n) => n === 9,
+      5000,
+      'seeded messages recorded',
+    );
     h.emu.deleteMessage(digestChannel, gone);
-    await until(() => h.bot.db.messages.getByDiscordId(gone), (m) => !!m?.deletedAt, 5000, 'delete recorded');
+    await until(
+      () => h.bot.db.messages.getByDiscordId(gone),
+      (m) => !!m?.deletedAt,
+      5000,
+      'delete recorded',
+    );
 
     const r = await h.emu.runCommand('run', { skill: 'digest' }, { userId: h.ada, channelId: digestChannel });
     expect(r.ephemeral).toBe(false);
@@ -133,8 +143,13 @@ describe.each(DRIVERS)('skills and tasks on $driver', ({ driver, skip }) => {
     const session = await h.bot.db.sessions.getSession(task.sessionId!);
     const ada = await h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.ada });
     expect(session?.userId).toBe(ada!.id);
-    await until(() => h.bot.db.messages.getByDiscordId(r.messageId!), (m) => !!m, 5000, 'reply recorded');
-    expect((await h.bot.db.messages.getByDiscordId(r.messageId!))).toMatchObject({ role: 'assistant', sessionId: task.sessionId });
+    await until(
+      () => h.bot.db.messages.getByDiscordId(r.messageId!),
+      (m) => !!m,
+      5000,
+      'reply recorded',
+    );
+    expect(await h.bot.db.messages.getByDiscordId(r.messageId!)).toMatchObject({ role: 'assistant', sessionId: task.sessionId });
 
     // A longer period and an explicit window; a server digest is for admins.
     const week = await h.emu.runCommand('run', { skill: 'digest', input: '7d' }, { userId: h.ada, channelId: digestChannel });
@@ -251,9 +266,19 @@ describe.each(DRIVERS)('skills and tasks on $driver', ({ driver, skip }) => {
     expect(msg.content).toBe(`⏰ <@${h.ada}>, reminder: stretch your legs`);
     expect(msg.author.id).toBe(h.emu.botUser.id);
     expect(Date.parse(msg.timestamp)).toBeGreaterThanOrEqual(followUp.runAt!.getTime());
-    await until(() => h.bot.db.tasks.getTask(followUp.id), (t) => t?.status === 'completed', 3000, 'follow-up completed');
+    await until(
+      () => h.bot.db.tasks.getTask(followUp.id),
+      (t) => t?.status === 'completed',
+      3000,
+      'follow-up completed',
+    );
     // Posted once, and recorded as the bot's message.
-    await until(() => h.bot.db.messages.getByDiscordId(msg.id), (m) => !!m, 3000, 'reminder recorded');
+    await until(
+      () => h.bot.db.messages.getByDiscordId(msg.id),
+      (m) => !!m,
+      3000,
+      'reminder recorded',
+    );
     expect((await h.bot.db.messages.getByDiscordId(msg.id))!.role).toBe('assistant');
     await new Promise((res) => setTimeout(res, 300));
     expect(posted()).toHaveLength(1);

@@ -64,24 +64,14 @@ export class PrivacyStore {
     const schedulesCreated = person.channel === DISCORD_CHANNEL ? await this.ctx.manager.countBy(Schedule, { createdBy: person.channelUserId }) : 0;
     if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, tasks: EMPTY, schedulesCreated };
     const em = this.ctx.manager;
-    const sessions = await em
-      .createQueryBuilder(Session, 's')
-      .select('COUNT(*)', 'n')
-      .addSelect('MIN(s.created_at)', 'first')
-      .addSelect('MAX(s.updated_at)', 'last')
-      .where('s.user_id = :uid', { uid: user.id })
-      .getRawOne<RawSpan>();
+    const sessions = await em.createQueryBuilder(Session, 's').select('COUNT(*)', 'n').addSelect('MIN(s.created_at)', 'first').addSelect('MAX(s.updated_at)', 'last').where('s.user_id = :uid', { uid: user.id }).getRawOne<RawSpan>();
     const messages = await inSessionsOf(em, Message, 'm', user.id)
       .select('COUNT(*)', 'n')
       .addSelect("SUM(CASE WHEN m.role = 'user' THEN 1 ELSE 0 END)", 'mine')
       .addSelect('MIN(m.created_at)', 'first')
       .addSelect('MAX(m.created_at)', 'last')
       .getRawOne<RawSpan & { mine: string | number | null }>();
-    const tasks = await inSessionsOf(em, Task, 't', user.id)
-      .select('COUNT(*)', 'n')
-      .addSelect('MIN(t.created_at)', 'first')
-      .addSelect('MAX(t.created_at)', 'last')
-      .getRawOne<RawSpan>();
+    const tasks = await inSessionsOf(em, Task, 't', user.id).select('COUNT(*)', 'n').addSelect('MIN(t.created_at)', 'first').addSelect('MAX(t.created_at)', 'last').getRawOne<RawSpan>();
     return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, tasks: span(tasks), schedulesCreated };
   }
 
@@ -92,14 +82,8 @@ export class PrivacyStore {
     const schedulesCreated = person.channel === DISCORD_CHANNEL ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
     if (!user) return { user, sessions: [], messages: [], tasks: [], schedulesCreated };
     const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
-    const messages = await inSessionsOf(em, Message, 'm', user.id)
-      .orderBy('m.created_at', 'ASC')
-      .addOrderBy('m.id', 'ASC')
-      .getMany();
-    const tasks = await inSessionsOf(em, Task, 't', user.id)
-      .orderBy('t.created_at', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .getMany();
+    const messages = await inSessionsOf(em, Message, 'm', user.id).orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC').getMany();
+    const tasks = await inSessionsOf(em, Task, 't', user.id).orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').getMany();
     return { user, sessions, messages: messages.map(fromRow), tasks, schedulesCreated };
   }
 

@@ -88,12 +88,7 @@ export class ScheduleStore {
    */
   async claimRun(id: string, dueAt: Date, nextRunAt: Date | null, now = new Date()): Promise<boolean> {
     return this.ctx.write('claim schedules', async (em) => {
-      const res = await em
-        .createQueryBuilder()
-        .update(Schedule)
-        .set({ nextRunAt, lastRunAt: now, updatedAt: now })
-        .where('id = :id AND enabled = :enabled AND next_run_at = :dueAt', { id, enabled: true, dueAt })
-        .execute();
+      const res = await em.createQueryBuilder().update(Schedule).set({ nextRunAt, lastRunAt: now, updatedAt: now }).where('id = :id AND enabled = :enabled AND next_run_at = :dueAt', { id, enabled: true, dueAt }).execute();
       return (res.affected ?? 0) > 0;
     });
   }

@@ -87,19 +87,20 @@ export class TaskStore {
 
   /** Pending tasks whose run_at has come (or that have none), oldest first. */
   async listDueTasks(now = new Date(), limit = 50): Promise<Task[]> {
-    return this.repo.find({ where: [{ status: 'pending', runAt: LessThanOrEqual(now) }, { status: 'pending', runAt: IsNull() }], order: { createdAt: 'ASC' }, take: limit });
+    return this.repo.find({
+      where: [
+        { status: 'pending', runAt: LessThanOrEqual(now) },
+        { status: 'pending', runAt: IsNull() },
+      ],
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
   }
 
   /** A user's recent tasks (through their sessions), newest first. */
   async listTasksForUser(userId: string, limit = 10): Promise<Task[]> {
     if (!isUuid(userId)) return [];
-    return this.repo
-      .createQueryBuilder('t')
-      .innerJoin(Session, 's', 's.id = t.session_id')
-      .where('s.user_id = :userId', { userId })
-      .orderBy('t.createdAt', 'DESC')
-      .limit(limit)
-      .getMany();
+    return this.repo.createQueryBuilder('t').innerJoin(Session, 's', 's.id = t.session_id').where('s.user_id = :userId', { userId }).orderBy('t.createdAt', 'DESC').limit(limit).getMany();
   }
 
   /** Pending follow-up tasks (with run_at, e.g. reminders) whose time has come, earliest first. */

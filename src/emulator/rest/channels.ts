@@ -197,7 +197,10 @@ export const channelRoutes: Route[] = [
     if ((ctx.core.gateway.allowedIntents & Intents.GUILD_MEMBERS) === 0) throw Errors.missingAccess();
     const limit = Math.min(1000, Math.max(1, Number(ctx.query.get('limit') ?? 1)));
     const after = ctx.query.get('after') ?? '0';
-    const ids = [...g.members.keys()].filter((id) => compareSnowflakes(id, after) > 0).sort(compareSnowflakes).slice(0, limit);
+    const ids = [...g.members.keys()]
+      .filter((id) => compareSnowflakes(id, after) > 0)
+      .sort(compareSnowflakes)
+      .slice(0, limit);
     return { status: 200, body: ids.map((id) => ctx.core.state.fullMember(g.id, id)) };
   }),
 ];

@@ -74,7 +74,11 @@ function callback(ctx: RestCtx) {
   }
   const body = ctx.body as { type: number; data?: Record<string, unknown> | null };
   if (!ALLOWED[p.type]?.includes(body.type)) {
-    throw new ApiError(400, { code: 50035, message: 'Invalid Form Body', errors: { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: `Interaction response type ${body.type} is not valid for interaction type ${p.type}.` }] } } }, 'invalid_body');
+    throw new ApiError(
+      400,
+      { code: 50035, message: 'Invalid Form Body', errors: { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: `Interaction response type ${body.type} is not valid for interaction type ${p.type}.` }] } } },
+      'invalid_body',
+    );
   }
   const data = (body.data ?? {}) as MessageBody & Record<string, unknown>;
   let message: EmuMessage | null = null;

@@ -66,12 +66,7 @@ export const Errors = {
   tooLarge: () => new ApiError(413, { message: 'Request entity too large', code: 40005 }, 'invalid_body'),
 };
 
-export function route(
-  method: string,
-  template: string,
-  opts: { auth?: boolean; schema?: Route['schema'] },
-  handler: Route['handler'],
-): Route {
+export function route(method: string, template: string, opts: { auth?: boolean; schema?: Route['schema'] }, handler: Route['handler']): Route {
   return { method, template, segments: template.split('/').filter(Boolean), auth: opts.auth ?? true, schema: opts.schema, handler };
 }
 
