@@ -17,7 +17,11 @@ describe.each(DRIVERS)('/ping on $driver', ({ driver, skip }) => {
       () => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.ada }),
       (u) => !!u,
     );
-    const [session] = await h.bot.db.sessions.listSessionsForUser(user!.id);
+    // The user row can be seen before the batch's transaction (which also makes the session) commits.
+    const [session] = await until(
+      () => h.bot.db.sessions.listSessionsForUser(user!.id),
+      (s) => s.length === 1,
+    );
     const msgs = await until(
       () => h.bot.db.messages.listBySession(session.id),
       (m) => m.length === 1,
