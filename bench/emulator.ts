@@ -1,5 +1,5 @@
 /**
- * The local Discord as its own process (src/emulator/cli.ts), driven by JSON lines on stdin/stdout.
+ * The local Discord as its own process (@chronicle/discord-emulator's src/cli.ts), driven by JSON lines on stdin/stdout.
  * It runs in its own process so that building and sending frames does not share an event loop with
  * the client being measured.
  */
@@ -44,7 +44,7 @@ export class EmulatorProcess {
   ) {}
 
   static async start(world: { channels: number; users: number }): Promise<EmulatorProcess> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/emulator/cli.ts'), '--port', '0', '--channels', String(world.channels), '--users', String(world.users), '--rate-limit', 'off'], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', require.resolve('@chronicle/discord-emulator/src/cli.ts'), '--port', '0', '--channels', String(world.channels), '--users', String(world.users), '--rate-limit', 'off'], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });

@@ -1,7 +1,7 @@
 /**
  * npm run bench — does the recorder keep up with discord.js itself, on both databases?
  *
- * Starts the local Discord in its own process (src/emulator/cli.ts) and measures, in one run so
+ * Starts the local Discord in its own process (@chronicle/discord-emulator's src/cli.ts) and measures, in one run so
  * that ratios hold on a noisy machine, with every client in its own process started with the same
  * node flags (bench/worker.ts):
  *   1. ceiling: a plain discord.js client (the bot's clientOptions(), no-op messageCreate);

@@ -12,8 +12,8 @@ import { ConfigError, describeDatabase, loadConfig, loadDotEnv } from './config'
 import { startBot, type Bot } from './bot/bot';
 import { deployCommands } from './commands/deploy';
 import { COMMANDS } from './commands/registry';
-import { DiscordEmulator } from './emulator';
-import type { InteractionResult } from './emulator';
+import { DiscordEmulator } from '@chronicle/discord-emulator';
+import type { InteractionResult } from '@chronicle/discord-emulator';
 import { createLogger } from './logger';
 import type { RecordedCreate } from './recording/events';
 

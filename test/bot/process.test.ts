@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/database/database';
-import { DiscordEmulator, Intents } from '../../src/emulator';
+import { DiscordEmulator, Intents } from '@chronicle/discord-emulator';
 import { POSTGRES_MIGRATIONS } from '../../src/migrations/postgres';
 import { DRIVERS, scratchDatabase, type ScratchDb } from '../helpers/databases';
 import { startWorld, until, type World } from '../helpers/harness';

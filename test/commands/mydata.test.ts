@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfirm } from '../../src/commands/lib/personal-data';
-import type { InteractionResult } from '../../src/emulator';
+import type { InteractionResult } from '@chronicle/discord-emulator';
 import { DRIVERS } from '../helpers/databases';
 import { startHarness, until, type Harness } from '../helpers/harness';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { startBot, type Bot, type BotOptions } from '../../src/bot/bot';
-import { DiscordEmulator } from '../../src/emulator';
+import { DiscordEmulator } from '@chronicle/discord-emulator';
 import { deployCommands } from '../../src/commands/deploy';
 import { createLogger } from '../../src/logger';
 import type { Driver } from './databases';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InteractionResult } from '../../src/emulator';
+import type { InteractionResult } from '@chronicle/discord-emulator';
 import { DRIVERS } from '../helpers/databases';
 import { startHarness, until, type Harness } from '../helpers/harness';
 

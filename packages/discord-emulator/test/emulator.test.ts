@@ -4,11 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Partials, SlashCommandBuilder, type Interaction, type Message, type TextChannel } from 'discord.js';
 import { WebSocket } from 'ws';
-import { DiscordEmulator, type EmuChannel, type EmuGuild, type EmuUser } from '../../src/emulator';
+import { DiscordEmulator, type EmuChannel, type EmuGuild, type EmuUser } from '../src';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -498,7 +499,7 @@ describe('DiscordEmulator DMs', () => {
 
 describe('emulator CLI (separate process)', () => {
   it('starts seeded, floods a discord.js client on command, and stops', async () => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', '--guilds', '1', '--channels', '2', '--users', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../src/cli.ts'), '--guilds', '1', '--channels', '2', '--users', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
     const nextLine = async (): Promise<Json> => JSON.parse((await lines.next()).value as string);
     try {

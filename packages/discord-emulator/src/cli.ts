@@ -1,6 +1,6 @@
 /**
  * Runs the emulator as its own process with a seeded world.
- *   tsx src/emulator/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--verbose]
+ *   tsx packages/discord-emulator/src/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--verbose]
  * Prints one JSON line {"ready":true,...} on stdout, then reads JSON-line commands on stdin:
  *   {"cmd":"flood","count":100000,"contentLength":40}  → {"cmd":"flood","sent":...,"ms":...,"firstId":...,"lastId":...}
  *     (optional: "contentLengths":[…] cycled instead of one length, "rate":N messages per second, "channelIds", "userIds", "startId")
