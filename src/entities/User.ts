@@ -24,7 +24,7 @@ export class User {
   @Column(varchar(64, { name: 'channel_user_id' }))
   channelUserId!: string;
 
-  /** Personal fields: kept current from Discord, cleared by `/mydata forget`. */
+  /** Personal fields: kept current from Discord, erased with the row by `/mydata forget`. */
   @Column(varchar(100, { nullable: true }))
   username!: string | null;
 
