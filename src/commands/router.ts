@@ -97,7 +97,7 @@ export class CommandRouter {
         const res = await i.update({ ...rest, withResponse: true });
         const m = res.resource?.message;
         // An ephemeral message's new content: Discord does not echo the edit either.
-        if (m && this.recordsContent(m)) this.services.recording.recordReply({ kind: 'edit', discordMessageId: m.id, content: this.services.config.recordContent ? m.content : '', editedAt: m.editedAt ?? new Date() });
+        if (m && this.isEphemeral(m)) this.services.recording.recordReply({ kind: 'edit', discordMessageId: m.id, content: this.services.config.recordContent ? m.content : '', editedAt: m.editedAt ?? new Date() });
       },
     };
     if (!(await this.allowed(cmd, ctx, `/${name} button`))) return;
@@ -160,13 +160,13 @@ export class CommandRouter {
   }
 
   /** Whether a reply is one the router records: ephemeral (Discord does not echo it on the gateway). */
-  private recordsContent(message: Message): boolean {
+  private isEphemeral(message: Message): boolean {
     return message.flags.has(MessageFlags.Ephemeral);
   }
 
   /** An ephemeral reply as an assistant message in the invoking user's session. */
   private record(i: AnyInteraction, message: Message | null, opts: ReplyOptions): void {
-    if (!message || !i.channelId || !this.recordsContent(message)) return;
+    if (!message || !i.channelId || !this.isEphemeral(message)) return;
     const me = this.client.user!;
     const files = opts.files ?? [];
     this.services.recording.recordReply({

@@ -1,5 +1,5 @@
 import type { Driver } from '../database/data-source';
-import { bulkRows, type BulkColumn } from '../database/sql-values';
+import { bulkRows, placeholder, type BulkColumn } from '../database/sql-values';
 
 /**
  * The recording store's SQL. Statements that differ between the drivers are one table keyed by
@@ -71,14 +71,10 @@ const BY_DRIVER = {
   sqlite: {
     renameUser: 'UPDATE "users" SET "username" = ?, "display_name" = ?, "updated_at" = ? WHERE "id" = ?',
     editMessage: 'UPDATE "messages" SET "content" = ?, "content_escaped" = ?, "edited_at" = ? WHERE "discord_message_id" = ?',
-    deleteMessagesFirst: '?',
-    usersChannel: '?',
   },
   postgres: {
     renameUser: 'UPDATE "users" SET "username" = $1, "display_name" = $2, "updated_at" = $3 WHERE "id" = $4',
     editMessage: 'UPDATE "messages" SET "content" = $1, "content_escaped" = $2, "edited_at" = $3 WHERE "discord_message_id" = $4',
-    deleteMessagesFirst: '$1',
-    usersChannel: '$1',
   },
 } satisfies Record<Driver, Record<string, string>>;
 
@@ -116,12 +112,12 @@ export function statementsFor(driver: Driver) {
     },
     editMessage: (discordMessageId: string, content: string, escaped: unknown, editedAt: unknown): Statement => ({ sql: d.editMessage, params: [content, escaped, editedAt, discordMessageId] }),
     deleteMessages: (ids: string[], deletedAt: unknown): Statement => ({
-      sql: `UPDATE "messages" SET "deleted_at" = ${d.deleteMessagesFirst} WHERE "deleted_at" IS NULL AND "discord_message_id" IN (${inList(driver, ids.length, 2)})`,
+      sql: `UPDATE "messages" SET "deleted_at" = ${placeholder(driver, 1)} WHERE "deleted_at" IS NULL AND "discord_message_id" IN (${inList(driver, ids.length, 2)})`,
       params: [deletedAt, ...ids],
     }),
     storedMessageIds: (ids: string[]): Statement => ({ sql: `SELECT "discord_message_id" AS id FROM "messages" WHERE "discord_message_id" IN (${inList(driver, ids.length)})`, params: ids }),
     usersByChannelId: (channel: string, ids: string[]): Statement => ({
-      sql: `SELECT "id", "channel_user_id" AS cuid, "username", "display_name" FROM "users" WHERE "channel" = ${d.usersChannel} AND "channel_user_id" IN (${inList(driver, ids.length, 2)})`,
+      sql: `SELECT "id", "channel_user_id" AS cuid, "username", "display_name" FROM "users" WHERE "channel" = ${placeholder(driver, 1)} AND "channel_user_id" IN (${inList(driver, ids.length, 2)})`,
       params: [channel, ...ids],
     }),
     sessionOwners: (ids: string[]): Statement => ({

@@ -214,16 +214,20 @@ export class WriteQueue {
       this.settle(request, (w) => w.resolve(result));
       return 'done';
     } catch (e) {
-      this.stats.failures++;
-      if (!PERMANENT.some((k) => e instanceof k)) {
-        this.backoff = Math.min(this.backoff ? this.backoff * 2 : 100, 5_000);
-        this.opts.logger.warn({ source: 'recorder', err: (e as Error).message, request: request.kind, queued: this.depth, retryInMs: this.backoff }, `recorder: could not apply ${request.kind}; will retry`);
-        return 'retry';
-      }
+      if (this.retrying(e, `could not apply ${request.kind}`)) return 'retry';
       this.opts.logger.error({ source: 'recorder', err: (e as Error).message, request: request.kind }, `recorder: could not apply ${request.kind}; dropped`);
       this.settle(request, (w) => w.reject(e as Error));
       return 'done';
     }
+  }
+
+  /** Counts a failure; a retryable one backs off (100 ms doubling to 5 s) and is logged. */
+  private retrying(e: unknown, what: string): boolean {
+    this.stats.failures++;
+    if (PERMANENT.some((k) => e instanceof k)) return false;
+    this.backoff = Math.min(this.backoff ? this.backoff * 2 : 100, 5_000);
+    this.opts.logger.warn({ source: 'recorder', err: (e as Error).message, queued: this.depth, retryInMs: this.backoff }, `recorder: ${what}; will retry`);
+    return true;
   }
 
   private settle(request: RecordingRequest, fn: (w: Waiter) => void): void {
@@ -263,12 +267,7 @@ export class WriteQueue {
       return 'done';
     } catch (e) {
       this.dropAhead();
-      this.stats.failures++;
-      if (!PERMANENT.some((k) => e instanceof k)) {
-        this.backoff = Math.min(this.backoff ? this.backoff * 2 : 100, 5_000);
-        this.opts.logger.warn({ source: 'recorder', err: (e as Error).message, queued: this.depth, retryInMs: this.backoff }, 'recorder: database write failed; will retry');
-        return 'retry';
-      }
+      if (this.retrying(e, 'database write failed')) return 'retry';
       if (batch.length > 1) {
         // Narrow down: the same events are retried from the head of the queue in halves.
         this.suspect = Math.max(this.suspect, batch.length);
