@@ -44,6 +44,8 @@ export interface BatchResult {
   deleted: number;
   usersCreated: number;
   sessionsCreated: number;
+  /** Bot replies not recorded: the person they answer has no record (never wrote, or was erased). */
+  unanswered: number;
 }
 
 /** Users and sessions a batch creates or changes, published to the caches once it commits. */
@@ -87,7 +89,7 @@ export class RecordingPlanner {
 
   /** Plans a batch on top of the batches planned before it; `accept` it once it is staged. */
   async plan(events: RecordedEvent[], lookups: PlannerLookups): Promise<BatchPlan> {
-    const result: BatchResult = { inserted: 0, duplicates: 0, edited: 0, deleted: 0, usersCreated: 0, sessionsCreated: 0 };
+    const result: BatchResult = { inserted: 0, duplicates: 0, edited: 0, deleted: 0, usersCreated: 0, sessionsCreated: 0, unanswered: 0 };
     const staged: Staged = { users: new Map(), sessions: new Map(), messages: { creates: [], userIds: new Map() } };
 
     // Edits of messages never recorded become creates (with edited_at) when Discord sent the full message.
@@ -107,19 +109,28 @@ export class RecordingPlanner {
 
     // 1. Users: every author and session owner. Names are kept current from authors only: a
     // session owner (the person a bot reply answers) comes secondhand, from an interaction that
-    // may not carry their server nickname, so it creates a missing user but never renames one.
+    // may not carry their server nickname, so it never renames a user, and never creates one: a
+    // reply to a person with no record (who never wrote, or was erased) is not recorded, so that
+    // asking the bot what it stores does not store them again.
     const authors = new Map<string, RecordedAuthor>();
     const secondhand = new Map<string, RecordedAuthor>();
+    const history = new Set<string>();
     for (const c of creates) {
       // History copies carry no server nickname either: like session owners, they never rename.
-      if (c.fromHistory) secondhand.set(c.author.id, c.author);
-      else authors.set(c.author.id, c.author);
+      if (c.fromHistory) {
+        secondhand.set(c.author.id, c.author);
+        history.add(c.author.id);
+      } else authors.set(c.author.id, c.author);
       if (c.sessionOwner) secondhand.set(c.sessionOwner.id, c.sessionOwner);
     }
     const renameable = new Set(authors.keys());
+    const creatable = new Set([...authors.keys(), ...history]);
     for (const [id, o] of secondhand) if (!authors.has(id)) authors.set(id, o);
-    const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(authors, renameable, staged.users, lookups);
+    const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(authors, renameable, creatable, staged.users, lookups);
     result.usersCreated = freshUsers.length;
+    const answered = creates.filter((c) => !c.sessionOwner || userIds.has(c.sessionOwner.id));
+    result.unanswered = creates.length - answered.length;
+    creates.splice(0, creates.length, ...answered);
     staged.messages = { creates, userIds };
 
     // 2. Sessions: the owner's open session in the channel, in message order.
@@ -196,10 +207,10 @@ export class RecordingPlanner {
   }
 
   /**
-   * Maps Discord user ids to `users.id`: from the cache, else the database, else a new user (in
-   * `fresh`, to insert); `renames` are known users whose names changed.
+   * Maps Discord user ids to `users.id`: from the cache, else the database, else (when
+   * `creatable`) a new user (in `fresh`, to insert); `renames` are known users whose names changed.
    */
-  private async resolveUsers(authors: Map<string, RecordedAuthor>, renameable: Set<string>, staged: Map<string, CachedUser>, lookups: PlannerLookups) {
+  private async resolveUsers(authors: Map<string, RecordedAuthor>, renameable: Set<string>, creatable: Set<string>, staged: Map<string, CachedUser>, lookups: PlannerLookups) {
     const ids = new Map<string, string>();
     const missing: string[] = [];
     const renames: BatchPlan['renames'] = [];
@@ -224,7 +235,7 @@ export class RecordingPlanner {
         if (row) {
           staged.set(discordId, row);
           known(discordId, row);
-        } else {
+        } else if (creatable.has(discordId)) {
           const a = authors.get(discordId)!;
           const user = { id: uuidV7(), username: a.username, displayName: a.displayName };
           fresh.push({ discordId, user });

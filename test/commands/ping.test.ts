@@ -9,7 +9,8 @@ describe.each(DRIVERS)('/ping on $driver', ({ driver, skip }) => {
   });
   afterAll(async () => h?.dispose());
 
-  it.skipIf(skip)('answers with gateway latency and database round-trip, ephemerally, and records the reply', async () => {
+  it.skipIf(skip)('answers with gateway latency and database round-trip, ephemerally, and records the reply in the session of a person who wrote', async () => {
+    h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'hello' });
     const r = await h.emu.runCommand('ping', {}, { userId: h.ada, channelId: h.general });
     expect(r.ephemeral).toBe(true);
     expect(r.content).toMatch(new RegExp(`^Pong! Gateway: .+ · Database \\(${driver}\\): \\d+\\.\\d ms$`));
@@ -24,9 +25,9 @@ describe.each(DRIVERS)('/ping on $driver', ({ driver, skip }) => {
     );
     const msgs = await until(
       () => h.bot.db.messages.listBySession(session.id),
-      (m) => m.length === 1,
+      (m) => m.length === 2,
     );
-    expect(msgs[0]).toMatchObject({ role: 'assistant', content: r.content, channelId: h.general, discordMessageId: r.messageId });
+    expect(msgs[1]).toMatchObject({ role: 'assistant', content: r.content, channelId: h.general, discordMessageId: r.messageId });
     expect(h.emu.violations()).toEqual([]);
   });
 });

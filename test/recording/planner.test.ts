@@ -86,6 +86,21 @@ describe('recording planner', () => {
     expect((await p.plan([msg(renamed, 0)], m.lookups)).renames).toEqual([{ id: 'u-ada', author: renamed }]);
   });
 
+  it('does not record a reply to a person with no record, and never creates them for it', async () => {
+    const m = memory();
+    const p = new RecordingPlanner(30 * 60_000);
+    const lone = await p.plan([msg(bot, 0, { role: 'assistant', sessionOwner: ada })], m.lookups);
+    expect(lone.creates).toEqual([]);
+    expect(lone.freshUsers.map((f) => f.discordId)).not.toContain(ada.id);
+    expect(lone.result.unanswered).toBe(1);
+    // Once she writes (in the same batch, before the reply), the reply is hers.
+    const q = msg(ada, 1);
+    const both = await p.plan([q, msg(bot, 2, { role: 'assistant', sessionOwner: ada })], m.lookups);
+    expect(both.creates).toHaveLength(2);
+    expect(both.creates[1].sessionId).toBe(both.creates[0].sessionId);
+    expect(both.result.unanswered).toBe(0);
+  });
+
   it("puts the bot's reply in the session of the person it answers (in the batch, or stored)", async () => {
     const m = memory();
     const p = new RecordingPlanner(30 * 60_000);

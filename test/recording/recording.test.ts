@@ -218,6 +218,8 @@ describe.each(DRIVERS)('deferred interaction replies on $driver', ({ driver, ski
 
   it.skipIf(skip)('are stored with their final content, not the "thinking…" placeholder', async () => {
     h = await startHarness(driver, 'deferred');
+    // Replies are recorded for people with a record (test/commands/unrecorded-replies.test.ts).
+    h.emu.sendMessage({ channelId: h.general, authorId: h.admin, content: 'stats, please' });
     const r = await h.emu.runCommand('stats', { scope: 'server', days: 1 }, { userId: h.admin, channelId: h.general });
     expect(r.deferred).toBe(true);
     const row = await until(
