@@ -1,8 +1,14 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
+import { lockSync } from 'proper-lockfile';
 import { reviveEvent, type QueuedEvent } from './events';
 
 const READ_BLOCK = 1 << 20;
+/** A lock whose holder has not refreshed it for this long is stale: its process died. */
+export const SPILL_LOCK_STALE_MS = 5_000;
+
+/** The spill file is in use by another process, or its lock was lost. */
+export class SpillLockError extends Error {}
 
 /** A spill file claimed for reading back, read a block at a time. */
 interface Reader {
@@ -21,13 +27,59 @@ interface Reader {
  * time, so a large spill never comes back into memory at once; later appends start a new file
  * behind it); `keep` puts what is left in memory back in front at shutdown; `recover` merges, at
  * start, what a process that died left behind (a file it was reading back first).
+ *
+ * One process owns the spill file: `recover` takes a lock (`<file>.lock`, proper-lockfile: a
+ * directory whose time the holder refreshes every couple of seconds, so a process that died —
+ * kill -9, a container stopped — leaves a lock that is stale after SPILL_LOCK_STALE_MS, whatever
+ * its pid was and whatever pid the next process gets). Holding it, every claimed file there is an
+ * orphan of an earlier run. `release` (at shutdown) gives it up.
  */
 export class SpillFile {
   private reader: Reader | null = null;
   /** Events on disk not yet taken (in the claimed file being read, then in the file). */
   private left = 0;
+  private unlock: (() => void) | null = null;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly onLockLost: (e: Error) => void = () => undefined,
+  ) {}
+
+  /**
+   * Takes the spill file's lock, waiting for a lock left by a process that died to go stale;
+   * throws SpillLockError when a running process holds it.
+   */
+  private lock(): void {
+    if (this.unlock) return;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const deadline = Date.now() + SPILL_LOCK_STALE_MS + 1_500;
+    for (;;) {
+      try {
+        this.unlock = lockSync(this.file, { realpath: false, stale: SPILL_LOCK_STALE_MS, onCompromised: (e) => this.onLockLost(e) });
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+        if (Date.now() > deadline) {
+          throw new SpillLockError(
+            `the recorder's spill file ${this.file} is in use by another running Chronicle process (its lock ${this.file}.lock is kept fresh). Each process needs its own data directory: start it from another working directory or, on SQLite, with another DATABASE_URL`,
+          );
+        }
+        // Start-up only: wait (synchronously) for a dead holder's lock to go stale.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+      }
+    }
+  }
+
+  /** Gives up the lock (at shutdown, after `keep`). */
+  release(): void {
+    const unlock = this.unlock;
+    this.unlock = null;
+    try {
+      unlock?.();
+    } catch {
+      // already released or compromised: nothing to give up
+    }
+  }
 
   get count(): number {
     return this.left;
@@ -46,7 +98,7 @@ export class SpillFile {
     while (out.length < max) {
       if (!this.reader) {
         if (!existsSync(this.file)) break;
-        const file = `${this.file}.${process.pid}.reading`;
+        const file = `${this.file}.reading`;
         renameSync(this.file, file);
         this.reader = { file, fd: openSync(file, 'r'), lines: [], carry: Buffer.alloc(0), eof: false };
       }
@@ -70,7 +122,7 @@ export class SpillFile {
   keep(inMemory: QueuedEvent[]): void {
     if (!inMemory.length && !this.reader) return;
     mkdirSync(path.dirname(this.file), { recursive: true });
-    const merged = `${this.file}.${process.pid}.closing`;
+    const merged = `${this.file}.closing`;
     const out = openSync(merged, 'w');
     if (inMemory.length) writeSync(out, inMemory.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const r = this.reader;
@@ -87,27 +139,30 @@ export class SpillFile {
   }
 
   /**
-   * At start: files left by a process that died (one it was reading back, one it was closing)
-   * are merged in front of the spill file, oldest first; returns how many events wait on disk.
+   * At start: takes the lock; files left by a process that died (one it was reading back, one it
+   * was closing; older versions named them with their pid) are merged in front of the spill
+   * file, oldest first; returns how many events wait on disk.
    * Replaying a part that was already written is harmless: creates are idempotent, and edits,
    * deletes and requests come again in their order.
    */
   recover(): number {
+    this.lock();
     const dir = path.dirname(this.file);
     const base = path.basename(this.file);
     let orphans: string[] = [];
     try {
       orphans = readdirSync(dir)
-        .filter((f) => f.startsWith(`${base}.`) && /\.\d+\.(reading|closing)$/.test(f) && !alive(Number(f.split('.').at(-2))))
+        .filter((f) => f.startsWith(`${base}.`) && /^\.(\d+\.)?(reading|closing)$/.test(f.slice(base.length)))
         .map((f) => path.join(dir, f))
         .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
     } catch {
       // no directory yet: nothing to recover
     }
-    if (orphans.length) {
-      const merged = `${this.file}.${process.pid}.closing`;
+    // A merge cut short by a crash is kept in front: what it copied comes first.
+    const merged = `${this.file}.merging`;
+    if (orphans.length || existsSync(merged)) {
       const out = openSync(merged, 'a');
-      for (const f of [...orphans.filter((f) => f !== merged), ...(existsSync(this.file) ? [this.file] : [])]) {
+      for (const f of [...orphans, ...(existsSync(this.file) ? [this.file] : [])]) {
         copyRest(openSync(f, 'r'), out, Buffer.alloc(0));
         rmSync(f, { force: true });
       }
@@ -116,17 +171,6 @@ export class SpillFile {
     }
     this.left = existsSync(this.file) ? countLines(this.file) : 0;
     return this.left;
-  }
-}
-
-/** Whether a process with this id is running (its spill files are its own business). */
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -93,7 +93,9 @@ export class WriteQueue {
     private readonly opts: WriteQueueOptions,
   ) {
     this.limit = opts.maxBatch;
-    this.spillFile = new SpillFile(opts.spillFile);
+    this.spillFile = new SpillFile(opts.spillFile, (e) =>
+      opts.logger.error({ source: 'recorder', spillFile: opts.spillFile, err: e.message }, 'recorder: lost the lock on the spill file (another process may be using the same data directory)'),
+    );
     this.recoverSpill();
   }
 
@@ -374,6 +376,7 @@ export class WriteQueue {
     // Requests kept on disk are applied at the next start; the commands waiting hear so now.
     for (const w of this.waiters.values()) w.reject(new Error('the database is unavailable; the change is kept on disk and applied when the bot next starts'));
     this.waiters.clear();
+    this.spillFile.release();
   }
 }
 
