@@ -18,8 +18,8 @@ export interface LoggerOptions {
   secrets?: (string | undefined)[];
   /** Lines at or above `dbLevel` also go to the `logs` table through `attachDatabase`. */
   dbLevel?: LogLevel;
-  /** Output for stdout lines (tests). */
-  destination?: NodeJS.WritableStream;
+  /** Output for stdout lines (tests); pretty lines are coloured only when it is a terminal. */
+  destination?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 export interface ChronicleLogger {
@@ -57,7 +57,10 @@ export function createLogger(opts: LoggerOptions): ChronicleLogger {
   if (opts.format === 'pretty') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (o: object) => NodeJS.WritableStream;
-    streams.push({ level: opts.level === 'silent' ? 'fatal' : opts.level, stream: pretty({ destination: stdout, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }) });
+    // Colour codes only on a terminal (not into files and pipes); NO_COLOR turns them off there too.
+    const tty = opts.destination ? !!opts.destination.isTTY : !!process.stdout.isTTY;
+    const colorize = tty && !process.env.NO_COLOR;
+    streams.push({ level: opts.level === 'silent' ? 'fatal' : opts.level, stream: pretty({ destination: stdout, colorize, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }) });
   } else if (opts.level !== 'silent') {
     streams.push({ level: opts.level, stream: stdout });
   }

@@ -87,7 +87,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat, dbLevel: config.logDbLevel, secrets: [token, passwordOf(config)] });
   const logger = log.logger.child({ source: 'bot' });
 
-  const db = await Database.open(config.database, { logger: logger.child({ source: 'database' }) }).catch((e: Error) => {
+  const db = await Database.open(config.database, { logger: log.logger.child({ source: 'database' }) }).catch((e: Error) => {
     throw new StartupError(e.message);
   });
   // What has started, undone in reverse if a later step fails.

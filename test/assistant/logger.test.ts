@@ -1,7 +1,8 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { NewLog } from '../../src/database/stores/log.store';
 import { createLogger } from '../../src/logger';
-import { LogCapture } from '../helpers/harness';
+import { LogCapture, topLevelKeys } from '../helpers/harness';
 
 describe('the logger', () => {
   it('scrubs secrets by value — also JSON-escaped and URL-encoded — on stdout and in logs rows', async () => {
@@ -50,5 +51,37 @@ describe('the logger', () => {
     expect(batches.reduce((a, b) => a + b, 0)).toBe(3000);
     expect(batches.length).toBeLessThanOrEqual(3);
     await log.close();
+  });
+
+  it('finds a key written twice in a line (what the harness checks every bot log line for)', () => {
+    expect(topLevelKeys('{"level":30,"source":"bot","source":"database","msg":"a \\"source\\": x","m":{"source":1}}')).toEqual(['level', 'source', 'source', 'msg', 'm']);
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', destination: out });
+    log.logger.child({ source: 'bot' }).child({ source: 'database' }).info('twice');
+    log.logger.child({ source: 'database' }).info('once');
+    expect(out.repeated).toHaveLength(1);
+    expect(out.repeated[0]).toContain('twice');
+  });
+
+  it('pretty lines are coloured only on a terminal', async () => {
+    const written = (tty: boolean) => {
+      const chunks: string[] = [];
+      const dest = Object.assign(
+        new Writable({
+          write(c: Buffer, _e, cb) {
+            chunks.push(c.toString('utf8'));
+            cb();
+          },
+        }),
+        { isTTY: tty },
+      );
+      const log = createLogger({ level: 'info', format: 'pretty', destination: dest });
+      log.logger.warn({ source: 'bot' }, 'hello');
+      return new Promise<string>((r) => setTimeout(() => r(chunks.join('')), 50));
+    };
+    const file = await written(false);
+    expect(file).toContain('hello');
+    expect(file).not.toContain('\u001b[');
+    if (!process.env.NO_COLOR) expect(await written(true)).toContain('\u001b[');
   });
 });

@@ -12,17 +12,46 @@ export class LogCapture extends Writable {
   lines: Record<string, unknown>[] = [];
   /** The lines as written (JSON.parse would hide a key written twice). */
   raw: string[] = [];
+  /** Lines that carry a top-level key twice (`"source":"bot","source":"database"`). */
+  repeated: string[] = [];
   override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void) {
     for (const l of chunk.toString('utf8').split('\n')) {
       if (!l.trim()) continue;
       this.raw.push(l);
-      this.lines.push(JSON.parse(l));
+      const line = JSON.parse(l) as Record<string, unknown>;
+      this.lines.push(line);
+      if (topLevelKeys(l).length !== Object.keys(line).length) this.repeated.push(l);
     }
     cb();
   }
   find(re: RegExp) {
     return this.lines.filter((l) => re.test(String(l.msg)));
   }
+}
+
+/** The top-level keys of a JSON object as written, repeats included. */
+export function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      // A string at depth 1 followed by a colon is a key.
+      if (
+        depth === 1 &&
+        json
+          .slice(j + 1)
+          .trimStart()
+          .startsWith(':')
+      )
+        keys.push(JSON.parse(json.slice(i, j + 1)) as string);
+      i = j;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return keys;
 }
 
 export interface World {
@@ -88,6 +117,8 @@ export async function startHarness(driver: Driver, label: string, opts: { env?: 
       await h.bot.stop().catch(() => undefined);
       await world.emu.stop();
       await scratch.dispose();
+      // Every harness checks the bot's log lines: a key written twice is a bug of the logger's children.
+      if (logs.repeated.length) throw new Error(`log lines with a key written twice:\n${logs.repeated.slice(0, 3).join('\n')}`);
     },
   };
   return h;
