@@ -194,25 +194,18 @@ export class RecordingStore {
       });
       bulk.push({ ...this.sql.insertMessages(rows), messages: part.length });
     }
-    // On PostgreSQL the statements are sent back to back (the connection runs them in order)
-    // instead of waiting for each answer on the event loop; sqlite3 does not promise the order of
-    // statements issued together, so there each is awaited.
-    const pending: Promise<void>[] = [];
+    // One statement at a time, each awaited: pg 8 only queues a query issued while another runs
+    // (and warns; pg 9 refuses it), and sqlite3 does not promise the order of statements issued
+    // together.
     for (let i = 0; i < bulk.length; i++) {
       const st = bulk[i];
-      const p = this.run(em, st.sql, st.params, true).then((n) => {
-        if (st.messages === undefined) return;
-        result.inserted += n;
-        result.duplicates += st.messages - n;
-      });
       if (i === bulk.length - 1) issued();
-      if (driver === 'postgres') {
-        p.catch(() => undefined); // observed below, by Promise.all
-        pending.push(p);
-      } else await p;
+      const n = await this.run(em, st.sql, st.params, true);
+      if (st.messages === undefined) continue;
+      result.inserted += n;
+      result.duplicates += st.messages - n;
     }
     if (!bulk.length) issued();
-    await Promise.all(pending);
 
     // Edits and deletes, in the order they came.
     for (const e of plan.events) {
