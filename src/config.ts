@@ -144,6 +144,7 @@ const EnvSchema = z.object({
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
+  DATA_DIR: z.string().trim().min(1, { message: 'DATA_DIR must be a directory path (where the recorder keeps its spill file)' }).optional(),
 });
 
 export interface Config {
@@ -171,6 +172,8 @@ export interface Config {
   recorder: { batchSize: number; flushMs: number; maxQueue: number };
   /** At start, messages fetched per channel to fill the gap since the last one recorded (0: off). */
   backfillMaxMessages: number;
+  /** The process's own files (the recorder's spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
+  dataDir: string;
 }
 
 /** Loads `.env` (when present) into process.env without overriding what is already set. */
@@ -215,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
+    dataDir: path.resolve(v.DATA_DIR ?? (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
   };
 }
 

@@ -104,12 +104,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     log.attachDatabase(db.logs);
 
     const store = new RecordingStore(db, { idleMs: opts.sessionIdleMs ?? config.sessionIdleMinutes * 60_000 });
-    const dataDir = config.database.driver === 'sqlite' && config.database.path !== ':memory:' ? path.dirname(config.database.path) : path.resolve('data');
     const queue = new WriteQueue(store, {
       maxBatch: config.recorder.batchSize,
       flushMs: config.recorder.flushMs,
       maxQueue: config.recorder.maxQueue,
-      spillFile: path.join(dataDir, 'recorder-spill.jsonl'),
+      spillFile: path.join(config.dataDir, 'recorder-spill.jsonl'),
       ...opts.queue,
       // Like the presence sync and the backfill, the queue and the recorder name their source in
       // each line (a child logger with it would write the key twice).

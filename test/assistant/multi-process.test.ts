@@ -36,7 +36,8 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('two bot processes
     channel = h.emu.createChannel({ guildId: h.guildId, name: 'once' }).id;
     // The second process does not record this channel (both would record the same posts; the
     // recorder's idempotence is tested elsewhere) — what is tested here is the claim.
-    const config = loadConfig({ ...h.env, IGNORE_CHANNELS: channel });
+    // A process of its own: its own data directory (spill file and its lock).
+    const config = loadConfig({ ...h.env, IGNORE_CHANNELS: channel, DATA_DIR: `${h.env.DATA_DIR}-second` });
     second = await startBot({ config, log: createLogger({ level: 'info', dbLevel: config.logDbLevel, destination: logs2, secrets: [config.discord.token] }), presenceRefreshMs: 600_000, taskRunner: { pollMs: 100 } });
     spy(h.bot, 1);
     spy(second, 2);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { startBot, type Bot, type BotOptions } from '../../src/bot/bot';
@@ -93,7 +96,9 @@ export async function startHarness(driver: Driver, label: string, opts: { env?: 
   const world = opts.world ?? (await startWorld());
   const scratch = opts.scratch ?? (await scratchDatabase(driver, label));
   if (opts.before) await opts.before(scratch);
-  const env = { DATABASE_URL: scratch.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, MIGRATIONS: 'auto', SQLITE_POLL_MS: '50', ...opts.env };
+  // Each bot its own data directory (the spill file is locked by the process that owns it).
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `chronicle-data-${label}-`));
+  const env = { DATABASE_URL: scratch.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, MIGRATIONS: 'auto', SQLITE_POLL_MS: '50', DATA_DIR: dataDir, ...opts.env };
   const logs = new LogCapture();
   const make = (extra: Partial<BotOptions> = {}) => {
     const config = loadConfig(env);
@@ -117,6 +122,7 @@ export async function startHarness(driver: Driver, label: string, opts: { env?: 
       await h.bot.stop().catch(() => undefined);
       await world.emu.stop();
       await scratch.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
       // Every harness checks the bot's log lines: a key written twice is a bug of the logger's children.
       if (logs.repeated.length) throw new Error(`log lines with a key written twice:\n${logs.repeated.slice(0, 3).join('\n')}`);
     },
