@@ -18,9 +18,15 @@ import { WriteQueue, type WriteQueueOptions } from '../recording/write-queue';
 import { startAssistant, type AssistantOptions, type LogRetention, type Scheduler, type TaskRunner } from '../assistant';
 import type { SkillRegistry } from '../skills';
 
-/** A start-up failure the operator can fix: printed as one line, no stack trace. */
+/**
+ * A start-up failure: printed as one line, no stack trace. `retryable: false` means a start would
+ * fail the same way until the operator changes something (main exits 78 then, else 1).
+ */
 export class StartupError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'StartupError';
   }
@@ -46,7 +52,7 @@ export interface BotOptions {
   presenceBudget?: { budget: number; windowMs: number };
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
   readyTimeoutMs?: number;
-  /** Called when the gateway closes for good after start (bad token revoked, intents removed). */
+  /** Called when the gateway closes for good after start (token revoked, intents removed): not retryable. */
   onFatal?: (message: string) => void;
   /** Extra skills (tests) and task runner / scheduler overrides. */
   skills?: AssistantOptions['skills'];
@@ -83,12 +89,12 @@ export interface Bot {
 export async function startBot(opts: BotOptions): Promise<Bot> {
   const { config } = opts;
   const token = config.discord.token;
-  if (!token) throw new StartupError('DISCORD_TOKEN is not set: put the bot token in DISCORD_TOKEN (or .env). To try Chronicle without Discord, run npm run sandbox');
+  if (!token) throw new StartupError('DISCORD_TOKEN is not set: put the bot token in DISCORD_TOKEN (or .env). To try Chronicle without Discord, run npm run sandbox', false);
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat, dbLevel: config.logDbLevel, secrets: [token, passwordOf(config)] });
   const logger = log.logger.child({ source: 'bot' });
 
   const db = await Database.open(config.database, { logger: log.logger.child({ source: 'database' }) }).catch((e: Error) => {
-    throw new StartupError(e.message);
+    throw new StartupError(e.message, true);
   });
   // What has started, undone in reverse if a later step fails.
   const undo: (() => Promise<unknown> | unknown)[] = [() => db.close()];
@@ -96,7 +102,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const pending = await db.pendingMigrations();
     if (pending.length) {
       if (config.migrations !== 'auto') {
-        throw new StartupError(`the database has ${pending.length} pending migration(s): ${pending.join(', ')}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`);
+        throw new StartupError(`the database has ${pending.length} pending migration(s): ${pending.join(', ')}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`, false);
       }
       await db.migrate();
       logger.info({ migrations: pending }, `applied ${pending.length} migration(s)`);
@@ -190,17 +196,17 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   }
 }
 
-/** Logs in and waits for ready; a fatal gateway close or a refused token becomes a StartupError. */
+/** Logs in and waits for ready; a fatal gateway close or a refused token becomes a non-retryable StartupError. */
 async function login(client: Client, token: string, timeoutMs: number): Promise<void> {
   let onDisconnect!: (ev: { code: number }) => void;
   let timer: NodeJS.Timeout | undefined;
   const fatal = new Promise<never>((_, reject) => {
     onDisconnect = (ev) => {
       const why = FATAL_CLOSE[ev.code];
-      if (why) reject(new StartupError(why));
+      if (why) reject(new StartupError(why, false));
     };
     client.on(Events.ShardDisconnect, onDisconnect);
-    timer = setTimeout(() => reject(new StartupError(`Discord did not report ready within ${Math.round(timeoutMs / 1000)} s; check DISCORD_API_URL and the network`)), timeoutMs);
+    timer = setTimeout(() => reject(new StartupError(`Discord did not report ready within ${Math.round(timeoutMs / 1000)} s; check DISCORD_API_URL and the network`, true)), timeoutMs);
   });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
@@ -208,9 +214,9 @@ async function login(client: Client, token: string, timeoutMs: number): Promise<
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err instanceof StartupError) throw err;
-    if (err.code === 'TokenInvalid') throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.AuthenticationFailed]);
-    if (err.code === 'DisallowedIntents') throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.DisallowedIntents]);
-    throw new StartupError(`could not connect to Discord: ${err.message}`);
+    if (err.code === 'TokenInvalid') throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.AuthenticationFailed], false);
+    if (err.code === 'DisallowedIntents') throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.DisallowedIntents], false);
+    throw new StartupError(`could not connect to Discord: ${err.message}`, true);
   } finally {
     clearTimeout(timer);
     client.off(Events.ShardDisconnect, onDisconnect);

@@ -8,6 +8,8 @@ import { DRIVERS, scratchDatabase, type ScratchDb } from '../helpers/databases';
 import { startWorld, until, type World } from '../helpers/harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** EX_CONFIG (sysexits.h): a stop that restarting cannot fix (see docs/running.md#exit-codes). */
+const EXIT_CONFIG = 78;
 
 interface Run {
   child: ChildProcess;
@@ -40,37 +42,63 @@ describe('npm start: refusals end the bot with one clear line', () => {
     await scratch?.dispose();
   });
 
-  it('without DISCORD_TOKEN: exits non-zero naming the variable and pointing to the sandbox', async () => {
+  it('without DISCORD_TOKEN: exits 78 (configuration) naming the variable and pointing to the sandbox', async () => {
     const r = run('src/main.ts', { DATABASE_URL: scratch.url });
-    expect(await r.exited).toBe(1);
+    expect(await r.exited).toBe(EXIT_CONFIG);
     expect(r.stderr.trim().split('\n')).toEqual(['chronicle: DISCORD_TOKEN is not set: put the bot token in DISCORD_TOKEN (or .env). To try Chronicle without Discord, run npm run sandbox']);
   });
 
-  it('with a bad environment variable: one line per problem', async () => {
+  it('with a bad environment variable: one line per problem, exit 78', async () => {
     const r = run('src/main.ts', { DATABASE_URL: 'mysql://x', SESSION_IDLE_MINUTES: 'soon', DISCORD_TOKEN: 'x' });
-    expect(await r.exited).toBe(1);
+    expect(await r.exited).toBe(EXIT_CONFIG);
     expect(r.stderr.trim().split('\n')).toEqual([
       'chronicle: SESSION_IDLE_MINUTES must be a number from 0.01 to 525600 (got "soon")',
       'chronicle: DATABASE_URL is neither a postgres:// URL nor a SQLite file; use postgres://USER@HOST:5432/DB, sqlite:PATH, or a path ending .sqlite or .db (unset means data/chronicle.sqlite)',
     ]);
   });
 
-  it('with a wrong token (4004): one line, no stack trace, no reconnect loop, token not echoed', async () => {
+  it('with a wrong token (4004): one line, no stack trace, no reconnect loop, token not echoed, exit 78', async () => {
     const r = run('src/main.ts', { DATABASE_URL: scratch.url, DISCORD_TOKEN: 'wrong-token-abcdef', DISCORD_API_URL: world.emu.apiUrl });
-    expect(await r.exited).toBe(1);
+    expect(await r.exited).toBe(EXIT_CONFIG);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^chronicle: Discord refused the token \(gateway close 4004\): set DISCORD_TOKEN/)]);
     expect(r.stdout + r.stderr).not.toContain('wrong-token-abcdef');
   });
 
-  it('without the message content intent (4014): one line saying which switch to turn on', async () => {
+  it('without the message content intent (4014): one line saying which switch to turn on, exit 78', async () => {
     const emu = await DiscordEmulator.start({ allowedIntents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.DIRECT_MESSAGES });
     try {
       const r = run('src/main.ts', { DATABASE_URL: scratch.url, DISCORD_TOKEN: emu.token, DISCORD_API_URL: emu.apiUrl });
-      expect(await r.exited).toBe(1);
+      expect(await r.exited).toBe(EXIT_CONFIG);
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^chronicle: Discord refused the intents \(gateway close 4014\): switch on "Message Content Intent"/)]);
     } finally {
       await emu.stop();
     }
+  });
+
+  it('the token revoked after start (gateway close 4004): stops and exits 78, not 1', async () => {
+    const emu = await DiscordEmulator.start();
+    const db = await scratchDatabase('sqlite', 'revoked');
+    try {
+      const r = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: emu.token, DISCORD_API_URL: emu.apiUrl });
+      await until(
+        () => r.stdout,
+        (s) => s.includes('Chronicle is ready'),
+        30_000,
+        'bot ready',
+      );
+      emu.disconnect({ resumable: false, closeCode: 4004 });
+      expect(await r.exited).toBe(EXIT_CONFIG);
+      expect(r.stdout).toMatch(/Discord refused the token \(gateway close 4004\)/);
+    } finally {
+      await emu.stop();
+      await db.dispose();
+    }
+  }, 60_000);
+
+  it('a transient failure (the database server refuses connections) exits 1, so a supervisor restarts it', async () => {
+    const r = run('src/main.ts', { DATABASE_URL: 'postgres://chronicle@127.0.0.1:1/chronicle', DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl });
+    expect(await r.exited).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^chronicle: cannot open the database postgres:\/\/chronicle@127\.0\.0\.1:1\/chronicle: /)]);
   });
 
   it('SIGTERM with messages in flight: stops, writes every message it received, exits 0; a second signal is not needed', async () => {
@@ -130,7 +158,7 @@ describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('npm start on Post
       const db = await scratchDatabase('postgres', 'pending');
       try {
         const r = run('src/main.ts', { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl });
-        expect(await r.exited).toBe(1);
+        expect(await r.exited).toBe(EXIT_CONFIG);
         const names = POSTGRES_MIGRATIONS.map((m) => m.name).join(', ');
         expect(r.stderr.trim().split('\n')).toEqual([`chronicle: the database has ${POSTGRES_MIGRATIONS.length} pending migration(s): ${names}. Run npm run migration:run (deploy step), or set MIGRATIONS=auto to apply them at start`]);
         expect(world.emu.identifyCount()).toBe(0);
