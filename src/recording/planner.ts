@@ -128,9 +128,13 @@ export class RecordingPlanner {
     for (const [id, o] of secondhand) if (!authors.has(id)) authors.set(id, o);
     const { ids: userIds, fresh: freshUsers, renames } = await this.resolveUsers(authors, renameable, creatable, staged.users, lookups);
     result.usersCreated = freshUsers.length;
-    const answered = creates.filter((c) => !c.sessionOwner || userIds.has(c.sessionOwner.id));
-    result.unanswered = creates.length - answered.length;
-    creates.splice(0, creates.length, ...answered);
+    // Most batches answer everyone: only then is the list rewritten.
+    if (creates.some((c) => c.sessionOwner && !userIds.has(c.sessionOwner.id))) {
+      const answered = creates.filter((c) => !c.sessionOwner || userIds.has(c.sessionOwner.id));
+      result.unanswered = creates.length - answered.length;
+      creates.length = 0;
+      for (const c of answered) creates.push(c);
+    }
     staged.messages = { creates, userIds };
 
     // 2. Sessions: the owner's open session in the channel, in message order.
