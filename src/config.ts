@@ -84,7 +84,7 @@ const idList = (name: string) =>
       if (bad.length) {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} must be a comma-separated list of Discord ids (15–20 digits); not ids: ${bad.join(', ')}`,
+          message: `${name} must be a comma-separated list of Discord ids (15–20 digits) (got "${v}"; not ids: ${bad.join(', ')})`,
         });
         return z.NEVER;
       }
@@ -98,10 +98,23 @@ const snowflake = (name: string) =>
     .transform((v, ctx) => {
       if (!v || !v.trim()) return undefined;
       if (!SNOWFLAKE.test(v.trim())) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a Discord id (15–20 digits), e.g. 123456789012345678` });
+        ctx.addIssue({ code: 'custom', message: `${name} must be a Discord id (15–20 digits), e.g. 123456789012345678 (got "${v}")` });
         return z.NEVER;
       }
       return v.trim();
+    });
+
+/** One of a few words, case-insensitive; the error lists them and what each does. */
+const oneOf = <T extends string>(name: string, values: readonly T[], help: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || !v.trim()) return undefined;
+      const s = v.trim().toLowerCase();
+      if ((values as readonly string[]).includes(s)) return s as T;
+      ctx.addIssue({ code: 'custom', message: `${name} must be ${help} (got "${v}")` });
+      return z.NEVER;
     });
 
 const logLevel = (name: string, fallback: LogLevel) =>
@@ -122,18 +135,19 @@ const EnvSchema = z.object({
   LOG_LEVEL: logLevel('LOG_LEVEL', 'info'),
   LOG_DB_LEVEL: logLevel('LOG_DB_LEVEL', 'warn'),
   LOG_RETENTION_DAYS: int('LOG_RETENTION_DAYS', 1, 3650),
-  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' }).optional(),
+  LOG_FORMAT: oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json (one JSON object per line) or pretty (for a terminal)'),
   DISCORD_TOKEN: z.string().optional(),
   DISCORD_API_URL: z
     .string()
     .optional()
-    .refine((v) => !v || /^https?:\/\/[^\s]+$/.test(v), {
-      message: 'DISCORD_API_URL must be an http(s) URL of a REST base, e.g. http://127.0.0.1:8080/api',
+    .superRefine((v, ctx) => {
+      if (v && !/^https?:\/\/[^\s]+$/.test(v)) ctx.addIssue({ code: 'custom', message: `DISCORD_API_URL must be an http(s) URL of a REST base, e.g. http://127.0.0.1:8080/api (got "${v}")` });
     }),
   DISCORD_APPLICATION_ID: snowflake('DISCORD_APPLICATION_ID'),
   DISCORD_GUILD_ID: snowflake('DISCORD_GUILD_ID'),
   BOT_OWNER_IDS: idList('BOT_OWNER_IDS'),
-  MIGRATIONS: z.enum(['auto', 'check'], { message: 'MIGRATIONS must be auto (apply pending migrations at start) or check (refuse to start with pending ones)' }).optional(),
+  MIGRATIONS: oneOf('MIGRATIONS', ['auto', 'check'] as const, 'auto (apply pending migrations at start) or check (refuse to start with pending ones)'),
+  COMMANDS_AUTO_DEPLOY: oneOf('COMMANDS_AUTO_DEPLOY', ['guild', 'global', 'off'] as const, 'guild (register changed slash commands in DISCORD_GUILD_ID at start), global (register them globally) or off (only say when they are stale)'),
   SESSION_IDLE_MINUTES: num('SESSION_IDLE_MINUTES', 0.01, 60 * 24 * 365, false),
   RECORD_CHANNELS: idList('RECORD_CHANNELS'),
   IGNORE_CHANNELS: idList('IGNORE_CHANNELS'),
@@ -144,7 +158,12 @@ const EnvSchema = z.object({
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
-  DATA_DIR: z.string().trim().min(1, { message: 'DATA_DIR must be a directory path (where the recorder keeps its spill file)' }).optional(),
+  DATA_DIR: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v !== undefined && !v.trim()) ctx.addIssue({ code: 'custom', message: `DATA_DIR must be a directory path (where the recorder keeps its spill file); unset it for the default (got "${v}")` });
+    }),
 });
 
 export interface Config {
@@ -162,6 +181,8 @@ export interface Config {
   ownerIds: string[];
   /** auto: apply pending migrations at start; check: refuse to start with pending migrations. */
   migrations: 'auto' | 'check';
+  /** At start, when the registered slash commands differ from the code's: register them (guild or global) or only say so (off). */
+  commandsAutoDeploy: 'guild' | 'global' | 'off';
   sessionIdleMinutes: number;
   recordChannels: string[];
   ignoreChannels: string[];
@@ -192,8 +213,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   try {
     database = parseDatabaseUrl(urlVar ? env[urlVar] : undefined, cwd);
   } catch (e) {
-    problems.push(`${urlVar} ${(e as Error).message}`);
+    problems.push(`${urlVar} ${(e as Error).message} (got "${maskPassword(env[urlVar!]!.trim())}")`);
   }
+  if (parsed.success && parsed.data.COMMANDS_AUTO_DEPLOY === 'guild' && !parsed.data.DISCORD_GUILD_ID)
+    problems.push('COMMANDS_AUTO_DEPLOY=guild needs DISCORD_GUILD_ID (the server to register the commands in); set it, or use COMMANDS_AUTO_DEPLOY=global');
   if (problems.length || !parsed.success || !database) throw new ConfigError(problems);
   const v = parsed.data;
   return {
@@ -210,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     ownerIds: v.BOT_OWNER_IDS,
     migrations: v.MIGRATIONS ?? (database.driver === 'sqlite' ? 'auto' : 'check'),
+    commandsAutoDeploy: v.COMMANDS_AUTO_DEPLOY ?? 'off',
     sessionIdleMinutes: v.SESSION_IDLE_MINUTES ?? 30,
     recordChannels: v.RECORD_CHANNELS,
     ignoreChannels: v.IGNORE_CHANNELS,
@@ -218,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
-    dataDir: path.resolve(v.DATA_DIR ?? (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
+    dataDir: path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
   };
 }
 
@@ -226,6 +250,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 export function describeDatabase(db: DatabaseConfig): string {
   if (db.driver === 'sqlite') return `sqlite:${db.path}`;
   return redactUrl(db.url);
+}
+
+/** A value as typed, with the password of anything URL-like masked (for "(got …)" in errors). */
+function maskPassword(value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:***@');
 }
 
 export function redactUrl(url: string): string {

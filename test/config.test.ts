@@ -38,6 +38,52 @@ describe('config', () => {
     expect(err!.message).not.toMatch(/hunter2/);
   });
 
+  it('shows what was set in every problem ("got …"), passwords masked', () => {
+    const bad: Record<string, string> = {
+      DATABASE_URL: 'mysql://root:hunter2@x/db',
+      LOG_LEVEL: 'loud',
+      LOG_DB_LEVEL: 'chatty',
+      LOG_RETENTION_DAYS: 'forever',
+      LOG_FORMAT: 'yaml',
+      DISCORD_API_URL: 'discord.com/api',
+      DISCORD_APPLICATION_ID: 'my-app',
+      DISCORD_GUILD_ID: '12',
+      BOT_OWNER_IDS: 'me',
+      MIGRATIONS: 'sometimes',
+      COMMANDS_AUTO_DEPLOY: 'always',
+      SESSION_IDLE_MINUTES: '-5',
+      RECORD_CHANNELS: 'abc',
+      IGNORE_CHANNELS: 'def',
+      RECORD_CONTENT: 'maybe',
+      PRESENCE_REFRESH_MINUTES: '0',
+      SQLITE_POLL_MS: '1',
+      RECORDER_BATCH_SIZE: 'lots',
+      RECORDER_FLUSH_MS: '-1',
+      RECORDER_MAX_QUEUE: '5',
+      BACKFILL_MAX_MESSAGES: 'all',
+      DATA_DIR: '   ',
+    };
+    let err: ConfigError | undefined;
+    try {
+      loadConfig(bad, cwd);
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    for (const [name, value] of Object.entries(bad)) {
+      const line = err!.problems.find((p) => p.startsWith(`${name} `));
+      expect(line, name).toBeDefined();
+      expect(line, name).toContain(`(got "${name === 'DATABASE_URL' ? 'mysql://root:***@x/db' : value}`);
+    }
+    expect(err!.message).not.toMatch(/hunter2/);
+  });
+
+  it('COMMANDS_AUTO_DEPLOY=guild needs a guild', () => {
+    expect(() => loadConfig({ COMMANDS_AUTO_DEPLOY: 'guild' }, cwd)).toThrow(/COMMANDS_AUTO_DEPLOY=guild needs DISCORD_GUILD_ID/);
+    expect(loadConfig({ COMMANDS_AUTO_DEPLOY: 'GUILD', DISCORD_GUILD_ID: '123456789012345678' }, cwd).commandsAutoDeploy).toBe('guild');
+    expect(loadConfig({}, cwd).commandsAutoDeploy).toBe('off');
+  });
+
   it('parses lists, booleans and the Discord settings', () => {
     const c = loadConfig({ RECORD_CHANNELS: '123456789012345678, 223456789012345678', RECORD_CONTENT: 'false', DISCORD_API_URL: 'http://127.0.0.1:9/api/', BOT_OWNER_IDS: '323456789012345678', SESSION_IDLE_MINUTES: '0.5' }, cwd);
     expect(c.recordChannels).toEqual(['123456789012345678', '223456789012345678']);

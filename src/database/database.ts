@@ -268,7 +268,32 @@ export class Database implements StoreContext {
   }
 }
 
-function translateConnectError(e: unknown, config: DatabaseConfig): Error {
-  const msg = String((e as Error)?.message ?? e).split('\n')[0];
-  return new Error(`cannot open the database ${describeDatabase(config)}: ${msg}`, { cause: e });
+/** A database that could not be opened; `retryable` is false when only an operator can fix it. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ConnectError';
+  }
+}
+
+/** One line that says what is wrong with the database and what to do, never the driver's dump or a password. */
+function translateConnectError(e: unknown, config: DatabaseConfig): ConnectError {
+  const err = e as { code?: string; message?: string; address?: string; port?: number };
+  const msg = String(err?.message ?? e).split('\n')[0];
+  const where = `cannot open the database ${describeDatabase(config)}`;
+  if (config.driver === 'postgres') {
+    const u = new URL(config.url);
+    const name = decodeURIComponent(u.pathname.replace(/^\//, '')) || u.username || 'postgres';
+    if (err?.code === '3D000') return new ConnectError(`${where}: the database "${name}" does not exist; create it with npm run db:setup (it also applies the migrations)`, false, { cause: e });
+    if (err?.code === '28P01' || err?.code === '28000') return new ConnectError(`${where}: ${msg}; check the user and password in DATABASE_URL`, false, { cause: e });
+    if (err?.code === 'ECONNREFUSED') return new ConnectError(`${where}: nothing accepts connections at ${u.hostname}:${u.port || 5432}; is PostgreSQL running there?`, true, { cause: e });
+    if (err?.code === 'ENOTFOUND') return new ConnectError(`${where}: the host ${u.hostname} is unknown; check DATABASE_URL`, true, { cause: e });
+  } else if (err?.code === 'SQLITE_CANTOPEN') {
+    return new ConnectError(`${where}: the file cannot be opened or created; check that its folder exists and is writable (DATABASE_URL)`, false, { cause: e });
+  }
+  return new ConnectError(`${where}: ${msg}`, true, { cause: e });
 }

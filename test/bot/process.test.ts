@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { Database } from '../../src/database/database';
+import { dropDatabase, postgresAdminUrl, withDatabase } from '../../src/database/postgres-admin';
 import { DiscordEmulator, Intents } from '@chronicle/discord-emulator';
 import { POSTGRES_MIGRATIONS } from '../../src/migrations/postgres';
 import { DRIVERS, scratchDatabase, type ScratchDb } from '../helpers/databases';
@@ -98,7 +100,9 @@ describe('npm start: refusals end the bot with one clear line', () => {
   it('a transient failure (the database server refuses connections) exits 1, so a supervisor restarts it', async () => {
     const r = run('src/main.ts', { DATABASE_URL: 'postgres://chronicle@127.0.0.1:1/chronicle', DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl });
     expect(await r.exited).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^chronicle: cannot open the database postgres:\/\/chronicle@127\.0\.0\.1:1\/chronicle: /)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^chronicle: cannot open the database postgres:\/\/chronicle@127\.0\.0\.1:1\/chronicle: nothing accepts connections at 127\.0\.0\.1:1; is PostgreSQL running there\?$/),
+    ]);
   });
 
   it('SIGTERM with messages in flight: stops, writes every message it received, exits 0; a second signal is not needed', async () => {
@@ -151,6 +155,25 @@ describe('npm start: refusals end the bot with one clear line', () => {
 });
 
 describe.each(DRIVERS.filter((d) => d.driver === 'postgres'))('npm start on PostgreSQL', ({ skip }) => {
+  it.skipIf(skip)(
+    'a database that does not exist: one line pointing to npm run db:setup, exit 78; db:setup then creates it',
+    async () => {
+      const name = `chronicle_missing_${randomBytes(4).toString('hex')}`;
+      const url = withDatabase(postgresAdminUrl(), name);
+      try {
+        const r = run('src/main.ts', { DATABASE_URL: url, DISCORD_TOKEN: 'not-used', DISCORD_API_URL: 'http://127.0.0.1:1/api' });
+        expect(await r.exited).toBe(EXIT_CONFIG);
+        expect(r.stderr.trim().split('\n')).toEqual([`chronicle: cannot open the database ${url}: the database "${name}" does not exist; create it with npm run db:setup (it also applies the migrations)`]);
+        const setup = run('scripts/db-setup.ts', { DATABASE_URL: url });
+        expect(await setup.exited).toBe(0);
+        expect(setup.stdout).toMatch(new RegExp(`ready; ${POSTGRES_MIGRATIONS.length} migration\\(s\\) applied`));
+      } finally {
+        await dropDatabase(name).catch(() => undefined);
+      }
+    },
+    60_000,
+  );
+
   it.skipIf(skip)(
     'refuses to start with pending migrations and names them, unless MIGRATIONS=auto',
     async () => {
