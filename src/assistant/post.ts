@@ -1,4 +1,7 @@
-import type { Client } from 'discord.js';
+import { PermissionFlagsBits, type Client } from 'discord.js';
+
+/** What posting needs in the channel (part of the invite link: src/bot/invite.ts). */
+export const POST_PERMISSIONS = [PermissionFlagsBits.ViewChannel, PermissionFlagsBits.SendMessages] as const;
 
 /** Discord's limit for a bot message. */
 export const MAX_CONTENT = 2000;

@@ -3,11 +3,13 @@ import { Events, GatewayCloseCodes, type Client } from 'discord.js';
 import type { Config } from '../config';
 import { describeDatabase } from '../config';
 import { ChangeFeed } from '../database/change-feed';
-import { Database } from '../database/database';
+import { ConnectError, Database } from '../database/database';
 import { createLogger, type ChronicleLogger, type Logger } from '../logger';
 import { createClient } from './client';
 import { CommandRouter } from '../commands/router';
 import { COMMANDS } from '../commands/registry';
+import { commandDrift, deployCommands } from '../commands/deploy';
+import { inviteUrl, neededPermissions, permissionNames } from './invite';
 import type { CommandServices } from '../commands/types';
 import { PresenceSync } from './presence';
 import { backfill } from '../recording/backfill';
@@ -94,7 +96,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const logger = log.logger.child({ source: 'bot' });
 
   const db = await Database.open(config.database, { logger: log.logger.child({ source: 'database' }) }).catch((e: Error) => {
-    throw new StartupError(e.message, true);
+    throw new StartupError(e.message, e instanceof ConnectError ? e.retryable : true);
   });
   // What has started, undone in reverse if a later step fails.
   const undo: (() => Promise<unknown> | unknown)[] = [() => db.close()];
@@ -185,7 +187,13 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         await log.close();
         await db.close();
       })());
+    await checkCommands(config, token, client.application!.id, logger);
     logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
+    const permissions = neededPermissions(COMMANDS);
+    logger.info(
+      { invite: inviteUrl(client.application!.id, permissions), permissions: permissionNames(permissions) },
+      `invite link (adds the bot with its slash commands and the permissions it uses): ${inviteUrl(client.application!.id, permissions)}`,
+    );
     return { client, db, log, logger, recorder, queue, store, recording, presence, feed, commands, skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention, stop };
   } catch (e) {
     for (const step of undo.reverse())
@@ -193,6 +201,37 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         .then(step)
         .catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Says when the slash commands registered with Discord differ from the code's (a deploy forgot
+ * `npm run deploy-commands`), and registers them when COMMANDS_AUTO_DEPLOY asks for it. The scope
+ * checked is the one deploy-commands uses: DISCORD_GUILD_ID when set, else global. Never fatal.
+ */
+async function checkCommands(config: Config, token: string, applicationId: string, logger: Logger): Promise<void> {
+  const auto = config.commandsAutoDeploy;
+  const guildId = auto === 'global' ? undefined : config.discord.guildId;
+  const where = { token, apiUrl: config.discord.apiUrl, applicationId, guildId };
+  try {
+    const drift = await commandDrift(where);
+    if (!drift.stale) return logger.info({ scope: drift.scope }, `slash commands up to date (${drift.scope})`);
+    const what = [
+      drift.missing.length && `not registered: ${drift.missing.map((n) => `/${n}`).join(' ')}`,
+      drift.changed.length && `changed: ${drift.changed.map((n) => `/${n}`).join(' ')}`,
+      drift.extra.length && `no longer in the code: ${drift.extra.map((n) => `/${n}`).join(' ')}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    if (auto === 'off')
+      return logger.warn(
+        { scope: drift.scope, missing: drift.missing, changed: drift.changed, extra: drift.extra },
+        `slash commands are stale (${drift.scope}; ${what}): run npm run deploy-commands, or set COMMANDS_AUTO_DEPLOY=guild|global`,
+      );
+    const res = await deployCommands(where);
+    logger.info({ scope: res.scope, commands: res.commands.length }, `slash commands registered (${res.scope}; they were stale: ${what})`);
+  } catch (e) {
+    logger.warn({ err: (e as Error).message }, 'could not compare the registered slash commands with the code');
   }
 }
 

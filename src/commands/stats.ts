@@ -1,4 +1,4 @@
-import { escapeMarkdown, SlashCommandBuilder } from 'discord.js';
+import { escapeMarkdown, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { MessageStats, StatsBucket } from '../database/stores/stats.store';
 import { renderBarChart } from './lib/chart';
 import { plural } from './lib/format';
@@ -30,6 +30,8 @@ export const stats: SlashCommand = {
     )
     .addIntegerOption((o) => o.setName('days').setDescription(`How many days back (${DAYS.min}–${DAYS.max}, default ${DAYS.fallback})`).setMinValue(DAYS.min).setMaxValue(DAYS.max)),
   readsRecorded: { ephemeral: false, maxWaitMs: FLUSH_WAIT_MS },
+  // The chart is a file in a public reply.
+  botPermissions: [PermissionFlagsBits.AttachFiles],
   async execute(ctx) {
     const i = ctx.interaction;
     const scope = choiceOption(i, 'scope', SCOPES, 'channel');

@@ -77,6 +77,8 @@ export interface SlashCommand {
    * from what is committed), deferring the reply (privately when `ephemeral`) if that is slow.
    */
   readsRecorded?: { ephemeral: boolean; maxWaitMs?: number };
+  /** What the bot itself needs in the channel for this command's public replies (files, embeds); part of the invite link. */
+  botPermissions?: readonly bigint[];
   execute(ctx: CommandContext): Promise<void>;
   autocomplete?(ctx: AutocompleteContext): Promise<void>;
   /** Buttons whose custom id starts with `${data.name}:` come here. */

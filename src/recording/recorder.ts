@@ -1,4 +1,4 @@
-import { Events, MessageFlags, MessageType, type Client } from 'discord.js';
+import { Events, MessageFlags, MessageType, PermissionFlagsBits, type Client } from 'discord.js';
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
@@ -10,6 +10,9 @@ export interface RecorderOptions {
   ignoreChannels: string[];
   recordContent: boolean;
 }
+
+/** What recording needs in a channel: seeing it, and reading its history (backfill at start). Part of the invite link. */
+export const RECORDER_PERMISSIONS = [PermissionFlagsBits.ViewChannel, PermissionFlagsBits.ReadMessageHistory] as const;
 
 /** Message types a person sends; the rest (joins, pins, boosts…) are Discord system messages. */
 const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, MessageType.ChatInputCommand, MessageType.ContextMenuCommand, MessageType.ThreadStarterMessage]);
