@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DRIVERS, migrationName, migrationsDir, writeMigrationIndex } from './lib/migrations';
 
-const name = migrationName(process.argv.slice(2));
+const name = migrationName(process.argv.slice(2), 'migration:create');
 const timestamp = Date.now();
 for (const driver of DRIVERS) {
   const file = path.join(migrationsDir(driver), `${timestamp}-${name}.ts`);

@@ -70,10 +70,10 @@ export async function postgresAvailable(what: string): Promise<boolean> {
   return false;
 }
 
-export function migrationName(argv: string[]): string {
+export function migrationName(argv: string[], verb: 'migration:generate' | 'migration:create'): string {
   const name = argv.find((a) => !a.startsWith('-'));
   if (!name || !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
-    console.error('Give the migration a name in PascalCase, e.g. npm run migration:generate -- AddUserLocale');
+    console.error(`${verb}: give the migration a name in PascalCase${name ? ` (got "${name}")` : ''}, e.g. npm run ${verb} -- ${verb === 'migration:create' ? 'BackfillUserLocale' : 'AddUserLocale'}`);
     process.exit(2);
   }
   return name;
