@@ -2,7 +2,7 @@
  * The DataSource for the TypeORM CLI. The driver (and so the migrations folder,
  * src/migrations/sqlite or src/migrations/postgres) comes from DATABASE_URL, as for the bot:
  *
- *   npx typeorm-ts-node-commonjs migration:run -d ormconfig.ts      (from a checkout)
+ *   npm run typeorm -- migration:run -d ormconfig.ts                (from a checkout: tsx loads it)
  *   npx typeorm migration:run -d dist/ormconfig.js                   (after npm run build)
  */
 import 'reflect-metadata';

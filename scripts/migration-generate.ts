@@ -11,7 +11,7 @@ import { createDataSource } from '../src/database/data-source';
 import { DRIVERS, ROOT, migrationName, migrationsDir, postgresAvailable, scratchDatabase, writeMigrationIndex } from './lib/migrations';
 
 async function main() {
-  const name = migrationName(process.argv.slice(2));
+  const name = migrationName(process.argv.slice(2), 'migration:generate');
   const timestamp = Date.now();
   let failed = false;
   for (const driver of DRIVERS) {
@@ -26,7 +26,7 @@ async function main() {
       await ds.runMigrations();
       await ds.destroy();
       const target = path.relative(ROOT, path.join(migrationsDir(driver), name));
-      const res = spawnSync(process.execPath, [require.resolve('typeorm/cli-ts-node-commonjs.js'), 'migration:generate', '-d', 'ormconfig.ts', '-p', '-t', String(timestamp), target], {
+      const res = spawnSync(process.execPath, ['--import', 'tsx', require.resolve('typeorm/cli.js'), 'migration:generate', '-d', 'ormconfig.ts', '-p', '-t', String(timestamp), target], {
         cwd: ROOT,
         env: { ...process.env, DATABASE_URL: scratch.url },
         encoding: 'utf8',

@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve('typeorm/cli-ts-node-commonjs.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('typeorm/cli.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
