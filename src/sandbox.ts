@@ -1,12 +1,17 @@
 /**
- * npm run sandbox [-- --once]
- * Starts the local Discord (a guild, two channels, three people) and the bot on the embedded
- * SQLite default (or DATABASE_URL), plays a short scene — people talk in two channels, an operator
- * changes the presence by writing to bot_status from a separate connection, people use slash
- * commands — and prints, as it happens, what the bot did and what it recorded. Keeps running until
- * Ctrl-C; with --once it plays the scene and exits 0.
+ * npm run sandbox [-- --once] [-- --keep] [-- --no-scene]
+ * Starts the local Discord (a guild, two channels, three people) and the bot on a fresh SQLite
+ * database (data/sandbox/chronicle.sqlite, or in DATA_DIR; removed at each start unless --keep;
+ * DATABASE_URL when set is used as it is), plays a
+ * short scene — people talk in two channels, an operator changes the presence by writing to
+ * bot_status from a separate connection, people use slash commands — and prints, as it happens,
+ * what the bot did and what it recorded, with Discord's markup rendered for a terminal. Then it
+ * takes lines on stdin (`help` lists them) until Ctrl-C or the end of input; with --once it plays
+ * the scene and exits 0. Files the bot sends are saved in the data folder's files/.
  */
 import 'reflect-metadata';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TextChannel } from 'discord.js';
 import { ConfigError, describeDatabase, loadConfig, loadDotEnv } from './config';
 import { startBot, type Bot } from './bot/bot';
@@ -16,13 +21,37 @@ import { DiscordEmulator } from '@chronicle/discord-emulator';
 import type { InteractionResult } from '@chronicle/discord-emulator';
 import { createLogger } from './logger';
 import type { RecordedCreate } from './recording/events';
+import { renderMarkup } from './sandbox/markup';
 
-const once = process.argv.includes('--once');
+const args = process.argv.slice(2);
+const once = args.includes('--once');
+const keep = args.includes('--keep');
+const scene = !args.includes('--no-scene');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SANDBOX_DIR = path.resolve('data', 'sandbox');
+const COL = 16;
+/** Continuation lines of a multi-line text, under the first. */
+const indent = (text: string) => text.split('\n').join(`\n${' '.repeat(COL)}`);
+
+interface Button {
+  customId: string;
+  label: string;
+}
 
 async function main() {
   loadDotEnv();
+  // The sandbox's own database: fresh each run (runs used to pile up), unless --keep or DATABASE_URL.
+  // Only the sandbox's own files are removed, never the folder: DATA_DIR may hold other things.
+  const ownDatabase = !process.env.DATABASE_URL?.trim() && !process.env.DB_URL?.trim();
+  const dataDir = process.env.DATA_DIR?.trim() ? path.resolve(process.env.DATA_DIR) : SANDBOX_DIR;
+  const databaseFile = path.join(dataDir, 'chronicle.sqlite');
+  const filesDir = path.join(dataDir, 'files');
+  if (!keep) {
+    if (ownDatabase) for (const f of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`]) rmSync(f, { force: true });
+    rmSync(filesDir, { recursive: true, force: true });
+  }
+
   const emu = await DiscordEmulator.start({ botUsername: 'Chronicle' });
   const carol = emu.createUser({ username: 'carol', globalName: 'Carol (admin)' });
   const guild = emu.createGuild({ name: 'Chronicle Sandbox', ownerId: carol.id });
@@ -39,107 +68,177 @@ async function main() {
     [carol.id, 'carol'],
     [emu.botUser.id, 'Chronicle'],
   ]);
-  const channelName = (id: string) => (id === general.id ? '#general' : id === random.id ? '#random' : id);
+  const channels = new Map([
+    [general.id, 'general'],
+    [random.id, 'random'],
+  ]);
+  const people = new Map([...names].filter(([id]) => id !== emu.botUser.id).map(([id, n]) => [n, id]));
+  const channelName = (id: string) => `#${channels.get(id) ?? id}`;
+  const render = (text: string) => renderMarkup(text, { user: (id) => names.get(id), channel: (id) => channels.get(id) });
 
   let config;
   try {
-    config = loadConfig({ LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty', ...process.env, DISCORD_TOKEN: emu.token, DISCORD_API_URL: emu.apiUrl });
+    config = loadConfig({
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'pretty',
+      ...(ownDatabase ? { DATABASE_URL: databaseFile } : {}),
+      ...process.env,
+      DATA_DIR: dataDir,
+      DISCORD_TOKEN: emu.token,
+      DISCORD_API_URL: emu.apiUrl,
+    });
   } catch (e) {
     if (e instanceof ConfigError) for (const p of e.problems) console.error(`sandbox: ${p}`);
     process.exit(1);
   }
   out(`local Discord   ${emu.apiUrl}  (guild "${guild.name}", #general, #random; ada, bob, carol [admin])`);
-  out(`database        ${describeDatabase(config.database)}`);
+  out(`database        ${describeDatabase(config.database)}${ownDatabase ? (keep ? ' (kept from earlier runs: --keep)' : ' (fresh for this run; --keep keeps it between runs)') : ' (DATABASE_URL)'}`);
   const log = createLogger({ level: config.logLevel, format: config.logFormat, dbLevel: config.logDbLevel, secrets: [config.discord.token] });
   const bot: Bot = await startBot({ config, log });
   const deployed = await deployCommands({ token: emu.token, apiUrl: emu.apiUrl, guildId: guild.id });
   out(`bot             ready as ${bot.client.user?.tag}; commands: ${deployed.commands.map((c) => `/${c.name}`).join(' ')}`);
 
   bot.presence.onApplied = (p, row) => out(`bot             presence → ${p.status}${p.activities?.[0] ? `, ${activityText(p.activities[0])}` : ', no activity'}${row ? ` (bot_status ${row.id})` : ''}`);
-  bot.queue.onCommitted = (items, r) => {
+
+  // Each message once: what the bot answered is printed as its reply ("bot …"); its recorded row
+  // then only refers to it. A reply's row can be committed just before the reply is printed, so
+  // rows of the bot's messages wait a moment to be claimed by the reply.
+  const shown = new Set<string>();
+  const unclaimed = new Map<string, { e: RecordedCreate; timer: NodeJS.Timeout }>();
+  const notRecorded = new Set<string>();
+  const recordedLine = (e: RecordedCreate, full: boolean) =>
+    notRecorded.has(e.discordMessageId)
+      ? `not recorded    ${e.role.padEnd(9)} ${channelName(e.channelId).padEnd(9)} ${full ? JSON.stringify(clipText(render(e.content), 40)) : '(the reply above)'}: a reply to someone with no record  [message ${e.discordMessageId}]`
+      : full
+        ? `recorded        ${e.role.padEnd(9)} ${channelName(e.channelId).padEnd(9)} ${names.get(e.author.id) ?? e.author.username}: ${JSON.stringify(clipText(render(e.content), 60))}  [message ${e.discordMessageId}]`
+        : `recorded        ${e.role.padEnd(9)} ${channelName(e.channelId).padEnd(9)} (the reply above)  [message ${e.discordMessageId}]`;
+  const claim = (messageId: string | null) => {
+    if (!messageId) return;
+    shown.add(messageId);
+    const u = unclaimed.get(messageId);
+    if (!u) return;
+    clearTimeout(u.timer);
+    unclaimed.delete(messageId);
+    out(recordedLine(u.e, false));
+  };
+  bot.queue.onCommitted = (items, result) => {
+    for (const id of result.unansweredIds ?? []) notRecorded.add(id);
+    let edits = 0;
+    let deletes = 0;
     for (const { event } of items) {
+      if (event.kind === 'edit' && !shown.has(event.discordMessageId)) edits++;
+      if (event.kind === 'delete') deletes += event.discordMessageIds.length;
       if (event.kind !== 'create') continue;
       const e = event as RecordedCreate;
-      out(
-        `recorded        ${e.role.padEnd(9)} ${channelName(e.channelId).padEnd(9)} ${names.get(e.author.id) ?? e.author.username}: ${JSON.stringify(e.content.length > 60 ? `${e.content.slice(0, 57)}...` : e.content)}  [message ${e.discordMessageId}]`,
-      );
+      if (shown.has(e.discordMessageId)) out(recordedLine(e, false));
+      else if (e.author.id === emu.botUser.id) unclaimed.set(e.discordMessageId, { e, timer: setTimeout(() => (unclaimed.delete(e.discordMessageId), out(recordedLine(e, true))), 500) });
+      else out(recordedLine(e, true));
     }
-    const extra = [r.usersCreated && `${r.usersCreated} new user(s)`, r.sessionsCreated && `${r.sessionsCreated} new session(s)`, r.edited && `${r.edited} edit(s)`, r.deleted && `${r.deleted} delete(s)`].filter(Boolean);
+    const extra = [edits && `${edits} edit(s)`, deletes && `${deletes} delete(s)`].filter(Boolean);
     if (extra.length) out(`recorded        ${extra.join(', ')}`);
   };
 
   const say = async (channelId: string, authorId: string, content: string, replyTo?: string) => {
-    out(`${names.get(authorId)!.padEnd(15)} ${channelName(channelId)}: ${content}`);
+    out(`${names.get(authorId)!.padEnd(COL - 1)} ${channelName(channelId)}: ${content}`);
     const m = emu.sendMessage({ channelId, authorId, content, replyTo });
     await pause(150);
     return m;
   };
+
+  let lastButtons: { result: InteractionResult; userId: string; buttons: Button[] } | null = null;
+  /** Prints a reply (and its follow-ups) once, saves its files, lists its buttons. */
+  const showReply = (r: InteractionResult, userId: string) => {
+    const files = r.attachments.map((a) => {
+      mkdirSync(filesDir, { recursive: true });
+      const file = path.join(filesDir, `${r.messageId ?? r.interactionId}-${path.basename(a.filename)}`);
+      writeFileSync(file, a.data);
+      return `${a.filename} (${a.data.length} bytes) saved to ${path.relative(process.cwd(), file)}`;
+    });
+    out(`bot             ${r.ephemeral ? '(only you can see this) ' : ''}${indent(render(r.content ?? ''))}${files.length ? `\n${' '.repeat(COL)}[+ ${files.join(', ')}]` : ''}`);
+    claim(r.messageId);
+    const buttons = (r.components ?? []).flatMap((row) => (row as { components?: { custom_id?: string; label?: string }[] }).components ?? []).filter((b) => b.custom_id);
+    if (buttons.length) {
+      lastButtons = { result: r, userId, buttons: buttons.map((b) => ({ customId: b.custom_id!, label: b.label ?? b.custom_id! })) };
+      out(`sandbox         buttons: ${lastButtons.buttons.map((b, i) => `[${i + 1}] ${b.label}`).join('  ')}  → click 1${buttons.length > 1 ? `…${buttons.length}` : ''}`);
+    }
+    for (const f of r.followups) showReply(f, userId);
+  };
+
   const command = async (userId: string, name: string, options: Record<string, string | number | boolean>, sub?: string) => {
-    if (!COMMANDS.some((c) => c.data.name === name)) return null;
     out(
-      `${names.get(userId)!.padEnd(15)} /${name}${sub ? ` ${sub}` : ''} ${Object.entries(options)
+      `${names.get(userId)!.padEnd(COL - 1)} /${name}${sub ? ` ${sub}` : ''} ${Object.entries(options)
         .map(([k, v]) => `${k}:${v}`)
-        .join(' ')}`,
+        .join(' ')}`.trimEnd(),
     );
     const r: InteractionResult = await emu.runCommand(name, options, { userId, channelId: general.id, subcommand: sub });
-    out(
-      `bot             ${r.ephemeral ? '(only you can see this) ' : ''}${(r.content ?? '').split('\n').join('\n                ')}${r.attachments.length ? `  [+ ${r.attachments.map((a) => `${a.filename}, ${a.data.length} bytes`).join(', ')}]` : ''}`,
-    );
+    showReply(r, userId);
     await pause(150);
     return r;
   };
 
-  out('\n— the scene —');
-  const hello = await say(general.id, ada.id, 'Morning! Has anyone seen the release notes?');
-  await say(general.id, bob.id, 'They are in the wiki, page 3.', hello.id);
-  await say(random.id, carol.id, 'Lunch at noon, anyone?');
-  const typo = await say(random.id, bob.id, 'Count me in, Iam hungry');
-  out(`bob             edits his message in #random`);
-  emu.editMessage(random.id, typo.id, 'Count me in, I am hungry');
-  await pause(150);
-  const oops = await say(general.id, ada.id, 'oops, wrong channel');
-  out(`ada             deletes her message in #general`);
-  emu.deleteMessage(general.id, oops.id);
-  await pause(150);
+  if (scene) {
+    out('\n— the scene —');
+    const hello = await say(general.id, ada.id, 'Morning! Has anyone seen the release notes?');
+    await say(general.id, bob.id, 'They are in the wiki, page 3.', hello.id);
+    await say(random.id, carol.id, 'Lunch at noon, anyone?');
+    const typo = await say(random.id, bob.id, 'Count me in, Iam hungry');
+    out(`bob             edits his message in #random`);
+    emu.editMessage(random.id, typo.id, 'Count me in, I am hungry');
+    await pause(150);
+    const oops = await say(general.id, ada.id, 'oops, wrong channel');
+    out(`ada             deletes her message in #general`);
+    emu.deleteMessage(general.id, oops.id);
+    await pause(150);
 
-  const channel = (await bot.client.channels.fetch(general.id)) as TextChannel;
-  await channel.send({ content: 'Release notes are pinned in #announcements.', reply: { messageReference: hello.id } });
-  out(`bot             replies to ada in #general`);
-  await pause(200);
+    const channel = (await bot.client.channels.fetch(general.id)) as TextChannel;
+    const sent = await channel.send({ content: `Release notes are pinned in <#${random.id}>, <@${ada.id}>.`, reply: { messageReference: hello.id } });
+    out(`bot             replies to ada in #general: ${render(sent.content)}`);
+    claim(sent.id);
+    await pause(200);
 
-  out(`operator        UPDATE bot_status from another connection: watching "the release"`);
-  await operatorWrites(config.database, bot);
-  await emu.waitForPresence((p) => p.activities[0]?.name === 'the release', 5000).catch(() => out('bot             (presence did not change within 5 s)'));
-  await pause(200);
+    out(`operator        UPDATE bot_status from another connection: watching "the release"`);
+    await operatorWrites(config.database, bot);
+    await emu.waitForPresence((p) => p.activities[0]?.name === 'the release', 5000).catch(() => out('bot             (presence did not change within 5 s)'));
+    await pause(200);
 
-  await command(ada.id, 'ping', {});
-  await command(ada.id, 'history', { limit: 5 });
-  await command(ada.id, 'session', {}, 'info');
-  await command(bob.id, 'mydata', {}, 'show');
-  await command(bob.id, 'status', { activity: 'with fire', type: 'playing', status: 'online' }, 'set');
-  await command(carol.id, 'status', { activity: 'the sandbox', type: 'watching', status: 'idle' }, 'set');
-  await command(carol.id, 'stats', { scope: 'server', days: 1 });
-  await command(ada.id, 'run', { skill: 'echo', input: 'hello, skills' });
-  await bot.queue.flush();
-  await pause(300);
+    await command(ada.id, 'ping', {});
+    await command(ada.id, 'history', { limit: 5 });
+    await command(ada.id, 'session', {}, 'info');
+    await command(bob.id, 'mydata', {}, 'show');
+    await command(bob.id, 'status', { activity: 'with fire', type: 'playing', status: 'online' }, 'set');
+    await command(carol.id, 'status', { activity: 'the sandbox', type: 'watching', status: 'idle' }, 'set');
+    await command(carol.id, 'stats', { scope: 'server', days: 1 });
+    await command(ada.id, 'run', { skill: 'echo', input: 'hello, skills' });
+    await bot.queue.flush();
+    await pause(600);
 
-  const users = await bot.db.users.countUsers();
-  const messages = await bot.db.messages.countMessages();
-  out(`\n— in the database (${describeDatabase(config.database)}) —`);
-  out(`users ${users}, messages ${messages} (recorded ${bot.queue.stats.written} events, lost ${bot.queue.stats.lost}); presence: ${JSON.stringify(emu.presence()?.activities[0] ?? 'online')}`);
-  if (emu.violations().length) out(`emulator violations: ${JSON.stringify(emu.violations())}`);
+    const users = await bot.db.users.countUsers();
+    const messages = await bot.db.messages.countMessages();
+    out(`\n— in the database (${describeDatabase(config.database)}) —`);
+    out(`users ${users}, messages ${messages} (recorded ${bot.queue.stats.written} events, lost ${bot.queue.stats.lost}); presence: ${JSON.stringify(emu.presence()?.activities[0] ?? 'online')}`);
+    if (emu.violations().length) out(`emulator violations: ${JSON.stringify(emu.violations())}`);
+  }
 
-  const finish = async (code: number) => {
-    await bot.stop();
-    await emu.stop();
-    process.exit(code);
-  };
+  let finishing: Promise<void> | null = null;
+  const finish = (code: number) =>
+    (finishing ??= (async () => {
+      await bot.stop();
+      await emu.stop();
+      process.exit(code);
+    })());
   if (once) return finish(0);
-  out(`\nStill running: the local Discord is at ${emu.apiUrl} (token ${emu.token}). Ctrl-C to stop.`);
-  out('Type to act in it:  ada: hello   ·   bob #random: hi   ·   /status show   ·   ada /history limit:5   ·   click <button id>');
-  const people = new Map([...names].filter(([id]) => id !== emu.botUser.id).map(([id, n]) => [n, id]));
-  let lastReply: InteractionResult | null = null;
-  let lastUserId = carol.id;
+
+  const help = [
+    'What you can type (as ada, bob or carol; carol is the admin):',
+    '  ada: hello                 a message in #general      bob #random: hi     in #random',
+    '  /status show               a command as carol          ada /history limit:5   as ada (options as name:value, "quoted" for spaces)',
+    '  click 1                    the first button of the last reply (click <custom id> works too)',
+    '  help                       this list                   Ctrl-C or Ctrl-D   stop',
+    `People: ${[...people.keys()].join(', ')}. Channels: #general, #random. Commands: ${COMMANDS.map((c) => `/${c.data.name}`).join(' ')}`,
+  ];
+  out(`\nStill running: the local Discord is at ${emu.apiUrl} (token ${emu.token}). Type help for what you can do; Ctrl-C to stop.`);
+  const noSuchPerson = (who: string) => out(`sandbox         no such person: ${who} (people: ${[...people.keys()].join(', ')})`);
+
   const rl = (await import('node:readline')).createInterface({ input: process.stdin, terminal: false });
   let queue: Promise<unknown> = Promise.resolve();
   rl.on('line', (line) => {
@@ -147,38 +246,52 @@ async function main() {
       .then(async () => {
         const text = line.trim();
         if (!text) return;
-        const said = /^(\w+)(?:\s+#(general|random))?:\s*(.+)$/.exec(text);
+        const said = /^(\w+)(?:\s+#(\w+))?:\s*(.+)$/.exec(text);
         const cmd = /^(?:(\w+)\s+)?\/(\w+)(.*)$/.exec(text);
         const click = /^click\s+(\S+)$/.exec(text);
-        if (said && people.has(said[1])) {
-          await say(said[2] === 'random' ? random.id : general.id, people.get(said[1])!, said[3]);
+        if (text === 'help' || text === '?') {
+          for (const l of help) out(l);
+        } else if (said) {
+          const [, who, where, content] = said;
+          if (!people.has(who)) return noSuchPerson(who);
+          const channelId = where ? [...channels].find(([, n]) => n === where)?.[0] : general.id;
+          if (!channelId) return out(`sandbox         no such channel: #${where} (channels: #general, #random)`);
+          await say(channelId, people.get(who)!, content);
         } else if (cmd) {
-          const userId = people.get(cmd[1] ?? 'carol');
+          const who = cmd[1] ?? 'carol';
+          const userId = people.get(who);
+          if (!userId) return noSuchPerson(who);
           const def = COMMANDS.find((c) => c.data.name === cmd[2]);
-          if (!userId || !def) return out(`sandbox: unknown ${userId ? `command /${cmd[2]}` : `person ${cmd[1]}`} (people: ${[...people.keys()].join(', ')}; commands: ${COMMANDS.map((c) => `/${c.data.name}`).join(' ')})`);
+          if (!def) return out(`sandbox         no such command: /${cmd[2]} (commands: ${COMMANDS.map((c) => `/${c.data.name}`).join(' ')})`);
           const words = cmd[3].trim();
           const subs = (def.data.toJSON().options ?? []).filter((o) => o.type === 1).map((o) => o.name);
           const first = words.split(/\s+/)[0];
           const sub = subs.includes(first) ? first : undefined;
+          if (subs.length && !sub) return out(`sandbox         /${cmd[2]} needs one of: ${subs.join(', ')} (e.g. ${who} /${cmd[2]} ${subs[0]})`);
           const rest = sub ? words.slice(first.length).trim() : words;
           const options: Record<string, string | number | boolean> = {};
           for (const m of rest.matchAll(/(\w+):("[^"]*"|\S+(?:\s+(?!\w+:)\S+)*)/g)) {
             const v = m[2].replace(/^"|"$/g, '');
-            options[m[1]] = /^-?\d+$/.test(v) ? Number(v) : v;
+            options[m[1]] = /^-?\d+$/.test(v) ? Number(v) : v === 'true' || v === 'false' ? v === 'true' : v;
           }
-          lastUserId = userId;
-          lastReply = (await command(userId, cmd[2], options, sub)) ?? lastReply;
-          const buttons = (lastReply?.components ?? []).flatMap((row) => (row as { components?: { custom_id?: string; label?: string }[] }).components ?? []);
-          if (buttons.length) out(`sandbox: buttons: ${buttons.map((b) => `${b.label} → click ${b.custom_id}`).join(' · ')}`);
-        } else if (click && lastReply) {
-          const r = await emu.clickButton({ interaction: lastReply, customId: click[1], userId: lastUserId, channelId: lastReply.channelId });
-          out(`bot             ${r.content ?? ''}`);
+          await command(userId, cmd[2], options, sub);
+        } else if (click) {
+          if (!lastButtons) return out('sandbox         no buttons to click: the last reply had none');
+          const n = Number(click[1]);
+          const button = Number.isInteger(n) ? lastButtons.buttons[n - 1] : lastButtons.buttons.find((b) => b.customId === click[1]);
+          if (!button) return out(`sandbox         no button ${click[1]}: ${lastButtons.buttons.map((b, i) => `[${i + 1}] ${b.label}`).join('  ')}`);
+          const { result, userId } = lastButtons;
+          out(`${names.get(userId)!.padEnd(COL - 1)} clicks "${button.label}"`);
+          lastButtons = null;
+          showReply(await emu.clickButton({ interaction: result, customId: button.customId, userId, channelId: result.channelId }), userId);
         } else {
-          out('sandbox: try  ada: hello  ·  /ping  ·  bob /mydata show  ·  click <id>');
+          out('sandbox         not understood; type help (e.g.  ada: hello  ·  /ping  ·  bob /mydata show  ·  click 1)');
         }
       })
-      .catch((e: Error) => out(`sandbox: ${e.message}`));
+      .catch((e: Error) => out(`sandbox         ${e.message}`));
   });
+  // The end of input (Ctrl-D, or a piped script) stops the sandbox once what was typed is done.
+  rl.on('close', () => void queue.then(() => pause(600)).then(() => finish(0)));
   let signals = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
@@ -187,6 +300,10 @@ async function main() {
       void finish(0);
     });
   }
+}
+
+function clipText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 function activityText(a: { type?: number; name?: string; state?: string }): string {

@@ -46,6 +46,8 @@ export interface BatchResult {
   sessionsCreated: number;
   /** Bot replies not recorded: the person they answer has no record (never wrote, or was erased). */
   unanswered: number;
+  /** Their Discord message ids, when there are any. */
+  unansweredIds?: string[];
 }
 
 /** Users and sessions a batch creates or changes, published to the caches once it commits. */
@@ -132,6 +134,7 @@ export class RecordingPlanner {
     if (creates.some((c) => c.sessionOwner && !userIds.has(c.sessionOwner.id))) {
       const answered = creates.filter((c) => !c.sessionOwner || userIds.has(c.sessionOwner.id));
       result.unanswered = creates.length - answered.length;
+      result.unansweredIds = creates.filter((c) => c.sessionOwner && !userIds.has(c.sessionOwner.id)).map((c) => c.discordMessageId);
       creates.length = 0;
       for (const c of answered) creates.push(c);
     }
