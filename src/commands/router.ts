@@ -6,6 +6,7 @@ import type { ButtonContext, CommandContext, CommandServices, ReplyOptions, Slas
 import { CommandInputError } from './types';
 import { deferredIfSlow } from './lib/defer';
 import { authorOf } from './lib/format';
+import { recordedAuthor } from '../recording/events';
 
 type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -184,7 +185,7 @@ export class CommandRouter {
       discordMessageId: message.id,
       channelId: i.channelId,
       guildId: i.guildId ?? null,
-      author: { id: me.id, username: me.username, displayName: me.globalName ?? null },
+      author: recordedAuthor({ id: me.id, username: me.username, global_name: me.globalName }),
       role: 'assistant',
       sessionOwner: authorOf(i),
       content: this.services.config.recordContent ? (message.content ?? opts.content ?? '') : '',
