@@ -579,7 +579,7 @@ async function naiveRun(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<
   }
 }
 
-/** 7. `tsx src/main.ts` (what npm start runs) on an empty SQLite file: spawn → "Chronicle is ready". */
+/** 7. `tsx src/main.ts` (what npm run dev runs) on an empty SQLite file: spawn → "Chronicle is ready". */
 async function coldStart(emu: EmulatorProcess): Promise<{ ms: number; migrated: boolean }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-cold-'));
   const env: NodeJS.ProcessEnv = {
