@@ -64,7 +64,7 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
   });
 
   it.skipIf(skip)("records the bot's own messages: replies in the replied-to user's session, others in its own", async () => {
-    const { ada, bob, general, random } = place();
+    const { bob, random } = place();
     const q = h.emu.sendMessage({ channelId: random, authorId: bob, content: 'bot, are you there?' });
     await waitStored(q.id);
     const channel = (await h.bot.client.channels.fetch(random)) as TextChannel;
@@ -85,7 +85,7 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
   });
 
   it.skipIf(skip)('stores content exactly as delivered (Unicode, 4,000 characters, NUL) with attachment metadata, and DMs', async () => {
-    const { ada, bob, general, random } = place();
+    const { ada, bob, general } = place();
     const contents = ['naïve café 🧑🏽‍💻 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ‏שלום‏', 'z'.repeat(4000), 'nul\u0000inside\\0and\\\\'];
     const sent = contents.map((content) => h.emu.sendMessage({ channelId: general, authorId: bob, content }));
     const withFile = h.emu.sendMessage({ channelId: general, authorId: bob, content: 'see file', attachments: [{ filename: 'notes.txt', size: 42, contentType: 'text/plain' }] });
@@ -99,7 +99,7 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
   });
 
   it.skipIf(skip)('records edits, deletes and bulk deletes', async () => {
-    const { ada, bob, general, random } = place();
+    const { ada, bob, general } = place();
     const a = h.emu.sendMessage({ channelId: general, authorId: ada, content: 'typo' });
     const b = h.emu.sendMessage({ channelId: general, authorId: ada, content: 'delete me' });
     const c = h.emu.sendMessage({ channelId: general, authorId: bob, content: 'bulk 1' });
@@ -126,7 +126,7 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
   });
 
   it.skipIf(skip)('records edits and deletes of messages from before the bot started', async () => {
-    const { ada, bob, general, random } = place();
+    const { ada, bob, general } = place();
     const old = h.emu.sendMessage({ channelId: general, authorId: ada, content: 'before the restart' });
     const gone = h.emu.sendMessage({ channelId: general, authorId: ada, content: 'will be deleted' });
     await waitStored(gone.id);
@@ -160,7 +160,7 @@ describe.each(DRIVERS)('recording users, sessions and messages on $driver', ({ d
   });
 
   it.skipIf(skip)('a forced RESUME replaying 1,000 messages, delivered twice, leaves no duplicates', { timeout: 60_000 }, async () => {
-    const { ada, bob, general, random } = place();
+    const { ada, bob, random } = place();
     const before = await h.bot.db.messages.countMessages({ channelId: random });
     h.emu.disconnect({ resumable: true });
     const sent = Array.from({ length: 1000 }, (_, i) => h.emu.sendMessage({ channelId: random, authorId: i % 2 ? ada : bob, content: `replayed ${i}` }));
