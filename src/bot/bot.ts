@@ -144,9 +144,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     await login(client, token, opts.readyTimeoutMs ?? 60_000);
     if (config.backfillMaxMessages > 0) {
       // What was said while the bot was away goes in first; live events held meanwhile follow.
-      await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
+      await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages, queue.takeRecoveredIds()).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
       recorder.release();
-    }
+    } else queue.takeRecoveredIds();
     presence.start();
     undo.push(() => presence.stop());
     client.on(Events.ShardDisconnect, (ev) => {

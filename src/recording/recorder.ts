@@ -27,6 +27,8 @@ export class Recorder {
   private accepting = false;
   /** While set, live events wait here (backfill at start goes first, so sessions see time order). */
   private held: RecordedEvent[] | null = null;
+  /** The ids of the messages created among `held` (backfill leaves those to their live copy). */
+  private heldIds: Set<string> | null = null;
   private botUserId: string | null = null;
   private readonly record: Set<string>;
   private readonly ignore: Set<string>;
@@ -61,18 +63,24 @@ export class Recorder {
   /** Holds live events back (in memory) until release(): used while history is backfilled. */
   hold(): void {
     this.held ??= [];
+    this.heldIds ??= new Set();
   }
 
   release(): void {
     const held = this.held ?? [];
     this.held = null;
+    this.heldIds = null;
     for (const e of held) this.queue.push(e);
   }
 
-  /** Records messages fetched from channel history, ahead of any held live events. */
+  /**
+   * Records messages fetched from channel history, ahead of any held live events; returns how many
+   * were new (a message that also arrived live while held is left to its live copy).
+   */
   pushHistory(messages: (APIMessage & { guild_id?: string })[]): number {
     let n = 0;
     for (const d of messages) {
+      if (this.heldIds?.has(d.id)) continue;
       const ev = this.toCreate(d);
       if (ev) {
         this.queue.push({ ...ev, fromHistory: true });
@@ -83,8 +91,10 @@ export class Recorder {
   }
 
   private out(event: RecordedEvent): void {
-    if (this.held) this.held.push(event);
-    else this.queue.push(event);
+    if (this.held) {
+      this.held.push(event);
+      if (event.kind === 'create') this.heldIds!.add(event.discordMessageId);
+    } else this.queue.push(event);
   }
 
   private handle(packet: GatewayDispatchPayload): void {

@@ -101,6 +101,19 @@ export class WriteQueue {
     this.recoverSpill();
   }
 
+  /** The message ids an earlier run kept on disk, per channel, until backfill takes them. */
+  private recovered: Map<string, Set<string>> | null = null;
+
+  /**
+   * What an earlier run left on disk, per channel: replayed here, so backfill need not fetch it
+   * again (and must not count it against its limit). Given once (backfill at start).
+   */
+  takeRecoveredIds(): Map<string, Set<string>> {
+    const r = this.recovered ?? new Map<string, Set<string>>();
+    this.recovered = null;
+    return r;
+  }
+
   /** Events on disk, not yet read back. */
   private get spilled(): number {
     return this.spillFile.count;
@@ -330,6 +343,7 @@ export class WriteQueue {
   private recoverSpill(): void {
     const n = this.spillFile.recover();
     if (!n) return;
+    this.recovered = this.spillFile.messageIds();
     this.stats.received += n;
     this.opts.logger.info({ source: 'recorder', events: n }, 'recorder: replaying events kept on disk by an earlier run');
     this.unspill();
