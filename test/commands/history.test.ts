@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/databases';
-import { newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
+import { newChannel, newMember, startHarness, type Harness, checkDiscordAfterEach } from '../helpers/harness';
 
 describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
   let h: Harness;
@@ -8,15 +8,7 @@ describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
     if (!skip) h = await startHarness(driver, 'history');
   });
   afterAll(async () => h?.dispose());
-  // Every test: nothing Discord would refuse was sent.
-  afterEach(async () => {
-    if (skip) return;
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
-  });
+  checkDiscordAfterEach(() => (skip ? undefined : h));
 
   it.skipIf(skip)('someone with nothing recorded gets a plain answer', async () => {
     const cy = newMember(h, 'cy');

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfirm } from '../../src/commands/lib/personal-data';
 import type { InteractionResult } from '@chronicle/discord-emulator';
 import { DRIVERS } from '../helpers/databases';
-import { newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
+import { newChannel, newMember, startHarness, until, type Harness, checkDiscordAfterEach } from '../helpers/harness';
 
 const discord = (id: string) => ({ channel: 'discord', channelUserId: id });
 
@@ -30,15 +30,7 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     h = await startHarness(driver, 'mydata');
   });
   afterAll(async () => h?.dispose());
-  // Every test: nothing Discord would refuse was sent.
-  afterEach(async () => {
-    if (skip) return;
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
-  });
+  checkDiscordAfterEach(() => (skip ? undefined : h));
 
   /** Runs a /mydata subcommand and waits until its reply reached the recorder and was written. */
   async function ask(userId: string, channelId: string, subcommand: string) {

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionResult } from '@chronicle/discord-emulator';
 import { DRIVERS } from '../helpers/databases';
-import { newChannel, newMember, startHarness, startWorld, until, type Harness } from '../helpers/harness';
+import { newChannel, newMember, startHarness, startWorld, until, type Harness, checkDiscordAfterEach } from '../helpers/harness';
 
 const discord = (id: string) => ({ channel: 'discord', channelUserId: id });
 const buttons = (r: InteractionResult) => (r.components as { components: { custom_id: string }[] }[]).flatMap((row) => row.components.map((c) => c.custom_id));
@@ -17,15 +17,7 @@ describe.each(DRIVERS)('/privacy (bot owners) on $driver', ({ driver, skip }) =>
     h = await startHarness(driver, 'privacy', { world, env: { BOT_OWNER_IDS: world.admin } });
   });
   afterAll(async () => h?.dispose());
-  // Every test: nothing Discord would refuse was sent.
-  afterEach(async () => {
-    if (skip) return;
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
-  });
+  checkDiscordAfterEach(() => (skip ? undefined : h));
 
   /** This test's people in a channel of its own: bob (nick Bobby) wrote twice, ada once. */
   async function people() {

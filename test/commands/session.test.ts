@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/databases';
-import { newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
+import { newChannel, newMember, startHarness, until, type Harness, checkDiscordAfterEach } from '../helpers/harness';
 
 const T = '<t:\\d+:R> \\(<t:\\d+:f>\\)';
 
@@ -15,15 +15,7 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
     h = await startHarness(driver, 'session', { bot: { queue: { flushMs: 800 } } });
   });
   afterAll(async () => h?.dispose());
-  // Every test: nothing Discord would refuse was sent.
-  afterEach(async () => {
-    if (skip) return;
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
-  });
+  checkDiscordAfterEach(() => (skip ? undefined : h));
   /** This test's own person and channels. */
   const place = () => ({ ada: newMember(h, 'ada'), general: newChannel(h, 'general'), random: newChannel(h, 'random') });
 

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsWindow } from '../../src/commands/stats';
 import { DRIVERS } from '../helpers/databases';
-import { newChannel, newGuild, startHarness, until, type Harness, type World } from '../helpers/harness';
+import { newChannel, newGuild, startHarness, until, type Harness, type World, checkDiscordAfterEach } from '../helpers/harness';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -23,15 +23,7 @@ describe.each(DRIVERS)('/stats on $driver', ({ driver, skip }) => {
     if (!skip) h = await startHarness(driver, 'stats');
   });
   afterAll(async () => h?.dispose());
-  // Every test: nothing Discord would refuse was sent.
-  afterEach(async () => {
-    if (skip) return;
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
-  });
+  checkDiscordAfterEach(() => (skip ? undefined : h));
 
   /** A guild of this test's own, with messages on days 0, 2 and 4 of the 7-day window. */
   async function seeded(): Promise<World> {

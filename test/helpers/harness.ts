@@ -1,3 +1,4 @@
+import { afterEach, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,4 +195,17 @@ export async function until<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** After every test of the file: the queue drained, and nothing Discord would refuse was sent. */
+export function checkDiscordAfterEach(harness: () => Harness | undefined): void {
+  afterEach(async () => {
+    const h = harness();
+    if (!h) return;
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
+    expect(h.emu.violations()).toEqual([]);
+  });
 }
