@@ -103,7 +103,7 @@ export class HttpServer {
     const core = this.core;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
-    const record = (status: number, body: unknown) => core.requests.push({ method, path: url.pathname + url.search, status, body, at: Date.now() });
+    const record = (status: number, body: unknown) => core.recordRequest({ method, path: url.pathname + url.search, status, body, at: Date.now() });
 
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res, record);
 
