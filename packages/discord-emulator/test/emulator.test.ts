@@ -386,13 +386,20 @@ describe('DiscordEmulator with a discord.js Client', () => {
     expect((await get(`limit=3&after=${ids[6]}`)).map((m) => m.id)).toEqual([ids[10], ids[9], ids[7]]);
   });
 
-  it('tells onRequest listeners of each request before the answer is sent', async () => {
+  it('tells onRequest listeners of each request once its answer is fixed, before it is sent', async () => {
+    const m = emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'as it was' });
     const seen: string[] = [];
-    const off = emu.onRequest((r) => seen.push(`${r.method} ${r.path.split('?')[0]} ${r.status}`));
-    await (client.channels.cache.get(general.id) as TextChannel).messages.fetch({ limit: 1, cache: false });
+    const off = emu.onRequest((r) => {
+      seen.push(`${r.method} ${r.path.split('?')[0]} ${r.status}`);
+      emu.editMessage(general.id, m.id, 'changed by the listener');
+    });
+    const [got] = (await client.rest.get(`/channels/${general.id}/messages`, { query: new URLSearchParams({ limit: '1' }) })) as { id: string; content: string }[];
     off();
-    await (client.channels.cache.get(general.id) as TextChannel).messages.fetch({ limit: 1, cache: false });
+    await client.rest.get(`/channels/${general.id}/messages`, { query: new URLSearchParams({ limit: '1' }) });
     expect(seen).toEqual([`GET /api/v10/channels/${general.id}/messages 200`]);
+    // The answer was the history before the listener's edit; the edit happened (and is served next).
+    expect(got).toMatchObject({ id: m.id, content: 'as it was' });
+    expect(emu.message(general.id, m.id)?.content).toBe('changed by the listener');
   });
 
   it('RESUMEs after a resumable disconnect and replays missed events exactly once', async () => {
