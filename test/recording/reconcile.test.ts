@@ -117,6 +117,26 @@ describe.each(DRIVERS)('reconcile at start on $driver', ({ driver, skip }) => {
     expect(h.logs.find(/^reconciled:/).map((l) => l.msg)).toEqual(['reconciled: 1 edit(s), 0 delete(s) in 1 channel(s)']);
   });
 
+  it.skipIf(skip)("never takes the bot's ephemeral replies (recorded, but never in channel history) for deleted", async () => {
+    h = await startHarness(driver, 'reconcile-ephemeral');
+    const { emu, general, ada } = h;
+    const first = emu.sendMessage({ channelId: general, authorId: ada, content: 'first' });
+    await recorded(first.id);
+    const reply = await emu.runCommand('history', {}, { userId: ada, channelId: general });
+    expect(reply.ephemeral).toBe(true);
+    await recorded(reply.messageId!);
+    const after = emu.sendMessage({ channelId: general, authorId: ada, content: 'after the reply' });
+    await recorded(after.id);
+    await h.bot.stop();
+    emu.deleteMessage(general, first.id);
+    await h.restart();
+    await h.bot.queue.flush();
+    expect((await stored(first.id))?.deletedAt).toBeInstanceOf(Date);
+    expect(await stored(reply.messageId!)).toMatchObject({ role: 'assistant', deletedAt: null });
+    expect(await stored(after.id)).toMatchObject({ deletedAt: null });
+    expect(h.logs.find(/^reconciled:/).map((l) => l.msg)).toEqual(['reconciled: 0 edit(s), 1 delete(s) in 1 channel(s)']);
+  });
+
   it.skipIf(skip)('an edit older than the stored one never replaces it (whatever order the queue gets them in)', async () => {
     h = await startHarness(driver, 'reconcile-order');
     const { emu, general, ada } = h;
