@@ -158,6 +158,7 @@ const EnvSchema = z.object({
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
+  RECONCILE_MESSAGES: int('RECONCILE_MESSAGES', 0, 10_000, ' (recent messages per channel checked at start for edits and deletes made while the bot was away; 0 turns it off)'),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 1_000, 600_000, " (milliseconds a stop may take; keep it below the supervisor's stop timeout, Docker's is 10 s)"),
   DATA_DIR: z
     .string()
@@ -194,6 +195,8 @@ export interface Config {
   recorder: { batchSize: number; flushMs: number; maxQueue: number };
   /** At start, messages fetched per channel to fill the gap since the last one recorded (0: off). */
   backfillMaxMessages: number;
+  /** At start, the newest messages per channel compared with what is stored, for edits and deletes made meanwhile (0: off). */
+  reconcileMessages: number;
   /** The longest a stop (SIGTERM) takes: what is not written by then is kept in the spill file. */
   shutdownTimeoutMs: number;
   /** The process's own files (the recorder's spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
@@ -246,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 8_000,
+    reconcileMessages: v.RECONCILE_MESSAGES ?? 300,
     dataDir: path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
   };
 }

@@ -61,6 +61,7 @@ describe('config', () => {
       RECORDER_FLUSH_MS: '-1',
       RECORDER_MAX_QUEUE: '5',
       BACKFILL_MAX_MESSAGES: 'all',
+      RECONCILE_MESSAGES: 'some',
       DATA_DIR: '   ',
     };
     let err: ConfigError | undefined;
@@ -98,6 +99,15 @@ describe('config', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '3000' }, cwd).shutdownTimeoutMs).toBe(3000);
     for (const bad of ['8s', '500', '1.5e6']) {
       expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: bad }, cwd)).toThrow(new RegExp(`SHUTDOWN_TIMEOUT_MS must be a whole number from 1000 to 600000 \\(milliseconds .*\\) \\(got "${bad}"\\)`));
+    }
+  });
+
+  it('RECONCILE_MESSAGES: 300 by default, 0 turns it off; a bad value names the variable, the range and what it got', () => {
+    expect(loadConfig({}, cwd).reconcileMessages).toBe(300);
+    expect(loadConfig({ RECONCILE_MESSAGES: '0' }, cwd).reconcileMessages).toBe(0);
+    expect(loadConfig({ RECONCILE_MESSAGES: '2500' }, cwd).reconcileMessages).toBe(2500);
+    for (const bad of ['-1', '1.5', 'all', '10001']) {
+      expect(() => loadConfig({ RECONCILE_MESSAGES: bad }, cwd)).toThrow(new RegExp(`RECONCILE_MESSAGES must be a whole number from 0 to 10000 \\(recent messages .*\\) \\(got "${bad}"\\)`));
     }
   });
 });

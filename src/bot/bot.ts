@@ -14,6 +14,7 @@ import { inviteUrl, neededPermissions, permissionNames } from './invite';
 import type { CommandServices } from '../commands/types';
 import { PresenceSync } from './presence';
 import { backfill } from '../recording/backfill';
+import { reconcile } from '../recording/reconcile';
 import { Recorder } from '../recording/recorder';
 import { Recording } from '../recording/recording';
 import { RecordingStore } from '../recording/recording.store';
@@ -136,17 +137,23 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
     const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000, ...opts.presenceBudget });
 
-    if (config.backfillMaxMessages > 0) recorder.hold();
+    // Live events wait while history is read at start: backfill and reconcile go first.
+    const readHistory = config.backfillMaxMessages > 0 || config.reconcileMessages > 0;
+    if (readHistory) recorder.hold();
     recorder.start();
     undo.push(() => recorder.stop());
     await feed.start();
     undo.push(() => feed.stop());
     await login(client, token, opts.readyTimeoutMs ?? 60_000);
-    if (config.backfillMaxMessages > 0) {
-      // What was said while the bot was away goes in first; live events held meanwhile follow.
-      await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages, queue.takeRecoveredIds()).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
+    const onDisk = queue.takeRecoveredIds();
+    if (readHistory) {
+      // What was said while the bot was away goes in first, then the edits and deletes made
+      // meanwhile; live events held meanwhile follow.
+      if (config.backfillMaxMessages > 0) await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages, onDisk).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
+      if (config.reconcileMessages > 0)
+        await reconcile(client, db.messages, recorder, log.logger, config.reconcileMessages, onDisk).catch((e: Error) => logger.warn({ err: e.message }, 'reconcile failed; edits and deletes made while the bot was away are not recorded'));
       recorder.release();
-    } else queue.takeRecoveredIds();
+    }
     presence.start();
     undo.push(() => presence.stop());
     client.on(Events.ShardDisconnect, (ev) => {

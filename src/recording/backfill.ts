@@ -27,7 +27,7 @@ export interface BackfillResult {
  * least). Channels never recorded are not imported wholesale; DMs are not fetched.
  */
 export async function backfill(client: Client, messages: MessageStore, recorder: Recorder, logger: Logger, maxPerChannel: number, onDisk: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<BackfillResult> {
-  const channels = [...client.channels.cache.values()].filter((c): c is GuildBasedChannel => !c.isDMBased() && c.isTextBased() && recorder.inScope(c.id) && !!c.guild.members.me?.permissionsIn(c).has(['ViewChannel', 'ReadMessageHistory']));
+  const channels = historyChannels(client, recorder);
   const last = await messages.lastDiscordMessageIds(channels.map((c) => c.id));
   // A channel only on disk (nothing committed yet) starts just before the first message there.
   for (const [channelId, ids] of onDisk) if (!last.has(channelId) && ids.size) last.set(channelId, (minId(ids) - 1n).toString());
@@ -77,6 +77,11 @@ export async function backfill(client: Client, messages: MessageStore, recorder:
       `backfilled ${result.messages} new message(s) sent while the bot was away, in ${result.channels} channel(s)${result.known ? ` (${result.known} more were already kept on disk and are replayed from there)` : ''}`,
     );
   return result;
+}
+
+/** The guild text channels (threads included) in scope whose history the bot may read; DMs never. */
+export function historyChannels(client: Client, recorder: Recorder): GuildBasedChannel[] {
+  return [...client.channels.cache.values()].filter((c): c is GuildBasedChannel => !c.isDMBased() && c.isTextBased() && recorder.inScope(c.id) && !!c.guild.members.me?.permissionsIn(c).has(['ViewChannel', 'ReadMessageHistory']));
 }
 
 function minId(ids: ReadonlySet<string>): bigint {

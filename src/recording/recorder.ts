@@ -90,6 +90,22 @@ export class Recorder {
     return n;
   }
 
+  /**
+   * Records what reconciling channel history at start found (`reconcile.ts`): the current text of
+   * messages edited while the bot was away, and the stored messages Discord no longer has. Pushed
+   * ahead of the live events held meanwhile, so a live edit or delete received during the start
+   * is applied after them. The edits carry no full message: they change stored rows only, never
+   * create one (a person erased meanwhile stays erased).
+   */
+  pushReconciled(edited: APIMessage[], deletedIds: string[]): void {
+    for (const d of edited) {
+      if (!d.edited_timestamp) continue;
+      this.queue.push({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? this.wellFormed(d.content, d.id) : '', editedAt: new Date(d.edited_timestamp), full: null });
+    }
+    // The time the bot learnt of the delete, as for a live MESSAGE_DELETE.
+    if (deletedIds.length) this.queue.push({ kind: 'delete', discordMessageIds: deletedIds, deletedAt: new Date() });
+  }
+
   private out(event: RecordedEvent): void {
     if (this.held) {
       this.held.push(event);

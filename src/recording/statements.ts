@@ -70,11 +70,11 @@ const LAST_MESSAGE_AT = `(SELECT m."created_at" FROM "messages" m WHERE m."sessi
 const BY_DRIVER = {
   sqlite: {
     renameUser: 'UPDATE "users" SET "username" = ?, "display_name" = ?, "updated_at" = ? WHERE "id" = ?',
-    editMessage: 'UPDATE "messages" SET "content" = ?, "content_escaped" = ?, "edited_at" = ? WHERE "discord_message_id" = ?',
+    editMessage: 'UPDATE "messages" SET "content" = ?, "content_escaped" = ?, "edited_at" = ? WHERE "discord_message_id" = ? AND ("edited_at" IS NULL OR "edited_at" <= ?)',
   },
   postgres: {
     renameUser: 'UPDATE "users" SET "username" = $1, "display_name" = $2, "updated_at" = $3 WHERE "id" = $4',
-    editMessage: 'UPDATE "messages" SET "content" = $1, "content_escaped" = $2, "edited_at" = $3 WHERE "discord_message_id" = $4',
+    editMessage: 'UPDATE "messages" SET "content" = $1, "content_escaped" = $2, "edited_at" = $3 WHERE "discord_message_id" = $4 AND ("edited_at" IS NULL OR "edited_at" <= $3)',
   },
 } satisfies Record<Driver, Record<string, string>>;
 
@@ -110,7 +110,14 @@ export function statementsFor(driver: Driver) {
       const { from, params } = bulkRows(driver, MESSAGE_COLUMNS, rows);
       return { sql: `INSERT INTO "messages" (${MESSAGE_LIST}, "deleted_at") SELECT ${MESSAGE_LIST}, NULL FROM ${from} WHERE true ON CONFLICT ("discord_message_id") DO NOTHING`, params };
     },
-    editMessage: (discordMessageId: string, content: string, escaped: unknown, editedAt: unknown): Statement => ({ sql: d.editMessage, params: [content, escaped, editedAt, discordMessageId] }),
+    /**
+     * An edit, unless the row already holds a newer one: a copy from channel history (reconcile at
+     * start) can reach the queue after a live edit of the same message, and must not undo it.
+     */
+    editMessage: (discordMessageId: string, content: string, escaped: unknown, editedAt: unknown): Statement => ({
+      sql: d.editMessage,
+      params: driver === 'sqlite' ? [content, escaped, editedAt, discordMessageId, editedAt] : [content, escaped, editedAt, discordMessageId],
+    }),
     deleteMessages: (ids: string[], deletedAt: unknown): Statement => ({
       sql: `UPDATE "messages" SET "deleted_at" = ${placeholder(driver, 1)} WHERE "deleted_at" IS NULL AND "discord_message_id" IN (${inList(driver, ids.length, 2)})`,
       params: [deletedAt, ...ids],

@@ -18,6 +18,8 @@ export class Core {
   readonly interactions: Interactions;
   readonly limiter: RateLimiter;
   readonly requests: RequestRecord[] = [];
+  /** Called with each request once its answer is decided, before it is sent (see DiscordEmulator.onRequest). */
+  readonly requestListeners = new Set<(r: RequestRecord) => void>();
   readonly violations: Violation[] = [];
   readonly interactionResponseMs: number;
   port = 0;
@@ -48,6 +50,18 @@ export class Core {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Keeps a request's record and tells the listeners; a listener that throws is logged, not fatal. */
+  recordRequest(r: RequestRecord): void {
+    this.requests.push(r);
+    for (const fn of this.requestListeners) {
+      try {
+        fn(r);
+      } catch (e) {
+        this.log(`request listener failed on ${r.method} ${r.path}: ${(e as Error).message}`);
+      }
+    }
   }
 
   log(line: string): void {

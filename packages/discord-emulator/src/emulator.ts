@@ -199,6 +199,15 @@ export class DiscordEmulator {
   requests(): RequestRecord[] {
     return [...this.core.requests];
   }
+  /**
+   * Calls `fn` with each REST request once its answer is decided and before it is sent, so a test
+   * can change the world exactly between what a request saw and what the client does next (an
+   * edit dispatched on the gateway after a history page was read, say). Returns the unsubscribe.
+   */
+  onRequest(fn: (r: RequestRecord) => void): () => void {
+    this.core.requestListeners.add(fn);
+    return () => this.core.requestListeners.delete(fn);
+  }
   violations(): Violation[] {
     return [...this.core.violations];
   }

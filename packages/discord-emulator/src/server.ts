@@ -89,12 +89,15 @@ export class HttpServer {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (status === 204 || body === undefined) {
+    this.write(res, status, status === 204 || body === undefined ? undefined : JSON.stringify(body), headers);
+  }
+
+  private write(res: ServerResponse, status: number, json: string | undefined, headers: Record<string, string> = {}): void {
+    if (json === undefined) {
       res.writeHead(status, headers);
       res.end();
       return;
     }
-    const json = JSON.stringify(body);
     res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
     res.end(json);
   }
@@ -103,7 +106,7 @@ export class HttpServer {
     const core = this.core;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
-    const record = (status: number, body: unknown) => core.requests.push({ method, path: url.pathname + url.search, status, body, at: Date.now() });
+    const record = (status: number, body: unknown) => core.recordRequest({ method, path: url.pathname + url.search, status, body, at: Date.now() });
 
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res, record);
 
@@ -146,8 +149,11 @@ export class HttpServer {
         if (invalid) throw new ApiError(400, invalid, 'invalid_body');
       }
       const reply = await route.handler(ctx);
+      // The answer is fixed before request listeners run: what they change (a message edited in
+      // place, say) is not in it, as with a change Discord makes just after answering.
+      const json = reply.status === 204 || reply.body === undefined ? undefined : JSON.stringify(reply.body);
       record(reply.status, body);
-      return this.send(res, reply.status, reply.body, headers);
+      return this.write(res, reply.status, json, headers);
     } catch (e) {
       if (e instanceof ApiError) {
         if (e.violation) core.violation({ method, path: url.pathname, kind: e.violation, detail: e.body });

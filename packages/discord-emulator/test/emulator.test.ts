@@ -358,6 +358,50 @@ describe('DiscordEmulator with a discord.js Client', () => {
     emu.clearViolations();
   });
 
+  it('serves history as it is now: edits carry edited_timestamp, deleted messages are gone, before-paging walks it all once', async () => {
+    const own = emu.createGuild({ name: 'Paging Guild' });
+    await until(() => client.guilds.cache.has(own.id));
+    const hist = emu.createChannel({ guildId: own.id, name: 'paging' });
+    await until(() => client.channels.cache.has(hist.id));
+    const ids = Array.from({ length: 250 }, (_, i) => emu.sendMessage({ channelId: hist.id, authorId: alice.id, content: `p${i}` }).id);
+    const edited = emu.editMessage(hist.id, ids[7], 'p7 (edited)');
+    emu.deleteMessage(hist.id, ids[8]);
+    emu.bulkDeleteMessages(hist.id, [ids[100], ids[249]]);
+    const get = async (q: string) =>
+      (await (await fetch(`${emu.apiUrl}/v10/channels/${hist.id}/messages?${q}`, { headers: { authorization: `Bot ${emu.token}` } })).json()) as { id: string; content: string; edited_timestamp: string | null }[];
+    const seen: string[] = [];
+    let before = '';
+    for (;;) {
+      const page = await get(`limit=100${before ? `&before=${before}` : ''}`);
+      seen.push(...page.map((m) => m.id));
+      if (page.length < 100) break;
+      before = page.at(-1)!.id;
+    }
+    const left = ids.filter((_, i) => ![8, 100, 249].includes(i));
+    expect(seen).toEqual(left.slice().reverse());
+    const [seven] = await get(`limit=1&after=${ids[6]}`);
+    expect(seven).toMatchObject({ id: ids[7], content: 'p7 (edited)', edited_timestamp: edited.edited_timestamp });
+    expect(seven.edited_timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    // `after` gives the oldest ones after the id, newest first (as Discord does).
+    expect((await get(`limit=3&after=${ids[6]}`)).map((m) => m.id)).toEqual([ids[10], ids[9], ids[7]]);
+  });
+
+  it('tells onRequest listeners of each request once its answer is fixed, before it is sent', async () => {
+    const m = emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'as it was' });
+    const seen: string[] = [];
+    const off = emu.onRequest((r) => {
+      seen.push(`${r.method} ${r.path.split('?')[0]} ${r.status}`);
+      emu.editMessage(general.id, m.id, 'changed by the listener');
+    });
+    const [got] = (await client.rest.get(`/channels/${general.id}/messages`, { query: new URLSearchParams({ limit: '1' }) })) as { id: string; content: string }[];
+    off();
+    await client.rest.get(`/channels/${general.id}/messages`, { query: new URLSearchParams({ limit: '1' }) });
+    expect(seen).toEqual([`GET /api/v10/channels/${general.id}/messages 200`]);
+    // The answer was the history before the listener's edit; the edit happened (and is served next).
+    expect(got).toMatchObject({ id: m.id, content: 'as it was' });
+    expect(emu.message(general.id, m.id)?.content).toBe('changed by the listener');
+  });
+
   it('RESUMEs after a resumable disconnect and replays missed events exactly once', async () => {
     // A gateway of its own: the shared client's session (and identify count) stays as it is.
     const { emu, client, general, alice, stop } = await ownDiscord();

@@ -108,6 +108,27 @@ export class MessageStore {
     });
   }
 
+  /**
+   * A channel's stored, not deleted messages whose Discord ids lie from `fromId` to `toId`
+   * (inclusive, compared as numbers: ids differ in length), with their last edit time: what
+   * reconcile compares with channel history. `createdSince` (no later than the time in `fromId`,
+   * which is when Discord says the message was sent) lets the channel's time index narrow the scan.
+   */
+  async listUndeletedInIdRange(channelId: string, range: { fromId: string; toId: string; createdSince: Date }): Promise<{ discordMessageId: string; role: MessageRole; editedAt: Date | null; metadata: MessageMetadata | null }[]> {
+    const rows = await this.repo
+      .createQueryBuilder('m')
+      .select(['m.discordMessageId', 'm.role', 'm.editedAt', 'm.metadata', 'm.createdAt'])
+      .where('m.channel_id = :channelId', { channelId })
+      .andWhere('m.created_at >= :since', { since: range.createdSince })
+      .andWhere('m.deleted_at IS NULL')
+      .andWhere('m.discord_message_id IS NOT NULL')
+      // BIGINT on both drivers (SQLite: integer affinity, 64-bit); Discord ids fit below 2^63.
+      .andWhere('CAST(m.discord_message_id AS BIGINT) >= :fromId', { fromId: range.fromId })
+      .andWhere('CAST(m.discord_message_id AS BIGINT) <= :toId', { toId: range.toId })
+      .getMany();
+    return rows.map((r) => ({ discordMessageId: r.discordMessageId!, role: r.role as MessageRole, editedAt: r.editedAt, metadata: r.metadata }));
+  }
+
   /** The newest recorded Discord message id per channel (channels with none are absent). */
   async lastDiscordMessageIds(channelIds: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
