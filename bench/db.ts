@@ -31,6 +31,12 @@ export class BenchDb {
     return postgresReachable();
   }
 
+  /** A database someone else made (a throwaway cluster's): not dropped, only closed. */
+  static external(url: string, label: string): BenchDb {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `chronicle-bench-${label}-`));
+    return new BenchDb('postgres', url, dir, async () => rmSync(dir, { recursive: true, force: true }), new URL(url).pathname.slice(1));
+  }
+
   static async create(driver: Driver, label: string): Promise<BenchDb> {
     const dir = mkdtempSync(path.join(os.tmpdir(), `chronicle-bench-${label}-`));
     if (driver === 'sqlite') {

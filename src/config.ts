@@ -56,7 +56,7 @@ const bool = (name: string) =>
       return z.NEVER;
     });
 
-const num = (name: string, min: number, max: number, whole: boolean) =>
+const num = (name: string, min: number, max: number, whole: boolean, hint = '') =>
   z
     .string()
     .optional()
@@ -65,12 +65,12 @@ const num = (name: string, min: number, max: number, whole: boolean) =>
       const n = Number(v);
       if (!Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max) {
         const what = whole ? 'a whole number' : 'a number';
-        ctx.addIssue({ code: 'custom', message: `${name} must be ${what} from ${min} to ${max} (got "${v}")` });
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${what} from ${min} to ${max}${hint} (got "${v}")` });
         return z.NEVER;
       }
       return n;
     });
-const int = (name: string, min: number, max: number) => num(name, min, max, true);
+const int = (name: string, min: number, max: number, hint?: string) => num(name, min, max, true, hint);
 
 const SNOWFLAKE = /^\d{15,20}$/;
 const idList = (name: string) =>
@@ -158,6 +158,7 @@ const EnvSchema = z.object({
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
+  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 1_000, 600_000, " (milliseconds a stop may take; keep it below the supervisor's stop timeout, Docker's is 10 s)"),
   DATA_DIR: z
     .string()
     .optional()
@@ -193,6 +194,8 @@ export interface Config {
   recorder: { batchSize: number; flushMs: number; maxQueue: number };
   /** At start, messages fetched per channel to fill the gap since the last one recorded (0: off). */
   backfillMaxMessages: number;
+  /** The longest a stop (SIGTERM) takes: what is not written by then is kept in the spill file. */
+  shutdownTimeoutMs: number;
   /** The process's own files (the recorder's spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
   dataDir: string;
 }
@@ -242,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 8_000,
     dataDir: path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
   };
 }

@@ -103,6 +103,8 @@ class DatabaseSink extends Writable {
     try {
       const line = JSON.parse(chunk.toString('utf8')) as Record<string, unknown>;
       const { level, time, msg, source, module: mod, ...rest } = line;
+      // Its row is written by whoever logged it (an audit row, e.g. a refused command).
+      if (rest.audited === true) return cb();
       if (this.buffer.length >= DatabaseSink.MAX) {
         this.buffer.shift();
         this.dropped++;

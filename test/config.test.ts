@@ -92,4 +92,12 @@ describe('config', () => {
     expect(c.ownerIds).toEqual(['323456789012345678']);
     expect(c.sessionIdleMinutes).toBe(0.5);
   });
+
+  it('SHUTDOWN_TIMEOUT_MS: 8000 by default (below the 10 s Docker gives a stop); a bad value names the variable, the range and what it got', () => {
+    expect(loadConfig({}, cwd).shutdownTimeoutMs).toBe(8000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '3000' }, cwd).shutdownTimeoutMs).toBe(3000);
+    for (const bad of ['8s', '500', '1.5e6']) {
+      expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: bad }, cwd)).toThrow(new RegExp(`SHUTDOWN_TIMEOUT_MS must be a whole number from 1000 to 600000 \\(milliseconds .*\\) \\(got "${bad}"\\)`));
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { Events, GatewayCloseCodes, type Client } from 'discord.js';
 import type { Config } from '../config';
 import { describeDatabase } from '../config';
 import { ChangeFeed } from '../database/change-feed';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../database/data-source';
 import { ConnectError, Database } from '../database/database';
 import { createLogger, type ChronicleLogger, type Logger } from '../logger';
 import { createClient } from './client';
@@ -54,6 +55,8 @@ export interface BotOptions {
   presenceBudget?: { budget: number; windowMs: number };
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
   readyTimeoutMs?: number;
+  /** The longest stop() takes (default SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs?: number;
   /** Called when the gateway closes for good after start (token revoked, intents removed): not retryable. */
   onFatal?: (message: string) => void;
   /** Extra skills (tests) and task runner / scheduler overrides. */
@@ -95,7 +98,11 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat, dbLevel: config.logDbLevel, secrets: [token, passwordOf(config)] });
   const logger = log.logger.child({ source: 'bot' });
 
-  const db = await Database.open(config.database, { logger: log.logger.child({ source: 'database' }) }).catch((e: Error) => {
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? config.shutdownTimeoutMs;
+  // A SQLite statement waiting for a lock cannot be cut short (process.exit waits for it too): no
+  // wait may outlast the part of a stop left after the queue gives up.
+  const sqliteBusyTimeoutMs = Math.min(SQLITE_BUSY_TIMEOUT_MS, shutdownTimeoutMs / 2);
+  const db = await Database.open(config.database, { logger: log.logger.child({ source: 'database' }), sqliteBusyTimeoutMs }).catch((e: Error) => {
     throw new StartupError(e.message, e instanceof ConnectError ? e.retryable : true);
   });
   // What has started, undone in reverse if a later step fails.
@@ -137,9 +144,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     await login(client, token, opts.readyTimeoutMs ?? 60_000);
     if (config.backfillMaxMessages > 0) {
       // What was said while the bot was away goes in first; live events held meanwhile follow.
-      await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
+      await backfill(client, db.messages, recorder, log.logger, config.backfillMaxMessages, queue.takeRecoveredIds()).catch((e: Error) => logger.warn({ err: e.message }, 'backfill failed; recording live messages only'));
       recorder.release();
-    }
+    } else queue.takeRecoveredIds();
     presence.start();
     undo.push(() => presence.stop());
     client.on(Events.ShardDisconnect, (ev) => {
@@ -175,17 +182,29 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     let stopping: Promise<void> | null = null;
     const stop = () =>
       (stopping ??= (async () => {
+        // SHUTDOWN_TIMEOUT_MS bounds the whole stop: every step gets what is left of it, and no
+        // step that waits on the database can hold it up. The queue's close keeps what it could
+        // not write in the spill file before it returns, with time reserved for the steps after
+        // (on SQLite, for a statement still waiting out its busy timeout).
+        const deadline = Date.now() + shutdownTimeoutMs;
+        const reserve = config.database.driver === 'sqlite' ? sqliteBusyTimeoutMs : Math.min(1_500, shutdownTimeoutMs / 4);
+        const unfinished: string[] = [];
+        const step = async (what: string, p: Promise<unknown> | unknown, until = deadline) => {
+          if (!(await within(Promise.resolve(p), until - Date.now()))) unfinished.push(what);
+        };
         commands.stop();
         recorder.stop();
-        await presence.stop();
-        await assistant.stop();
-        await queue.close();
-        await client.destroy();
-        await feed.stop();
-        logger.info({ recorded: queue.stats.written, lost: queue.stats.lost }, 'Chronicle stopped');
-        await log.flush();
-        await log.close();
-        await db.close();
+        await step('presence', presence.stop(), deadline - reserve);
+        await step('assistant', assistant.stop(), deadline - reserve);
+        await queue.close(deadline - reserve - Date.now());
+        await step('gateway', client.destroy());
+        await step('change feed', feed.stop());
+        logger.info({ recorded: queue.stats.written, lost: queue.stats.lost, keptOnDisk: queue.depth, ...(unfinished.length && { unfinished }) }, 'Chronicle stopped');
+        await step(
+          'log rows',
+          log.flush().then(() => log.close()),
+        );
+        await step('database', db.close());
       })());
     await checkCommands(config, token, client.application!.id, logger);
     logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
@@ -259,6 +278,20 @@ async function login(client: Client, token: string, timeoutMs: number): Promise<
   } finally {
     clearTimeout(timer);
     client.off(Events.ShardDisconnect, onDisconnect);
+  }
+}
+
+/** Whether `p` settled within `ms` (a rejection counts as settled: the step is over). */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, ms))))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -6,6 +6,7 @@ import type { ButtonContext, CommandContext, CommandServices, ReplyOptions, Slas
 import { CommandInputError } from './types';
 import { deferredIfSlow } from './lib/defer';
 import { authorOf } from './lib/format';
+import { recordedAuthor } from '../recording/events';
 
 type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -55,7 +56,8 @@ export class CommandRouter {
       if (i.isChatInputCommand()) await this.runCommand(i);
       else if (i.isAutocomplete()) {
         const cmd = this.byName.get(i.commandName);
-        if (cmd?.autocomplete) await cmd.autocomplete({ ...this.services, interaction: i, isAdmin: this.isAdmin(i) });
+        // The command's access rule holds for its suggestions too (they can name admins' data).
+        if (cmd?.autocomplete && this.permits(cmd, this.isAdmin(i), this.isOwner(i.user.id))) await cmd.autocomplete({ ...this.services, interaction: i, isAdmin: this.isAdmin(i) });
         else await i.respond([]);
       } else if (i.isButton()) await this.runButton(i);
     } catch (e) {
@@ -104,17 +106,26 @@ export class CommandRouter {
     await this.guard(ctx, `/${name} button`, () => cmd.button!(ctx));
   }
 
-  private async allowed(cmd: SlashCommand, ctx: CommandContext | ButtonContext, label: string): Promise<boolean> {
+  private permits(cmd: SlashCommand, isAdmin: boolean, isOwner: boolean): boolean {
     const access = cmd.access ?? 'everyone';
-    const ok = access === 'everyone' || (access === 'admin' && ctx.isAdmin) || (access === 'owner' && ctx.isOwner);
-    if (ok) return true;
+    return access === 'everyone' || (access === 'admin' && isAdmin) || (access === 'owner' && isOwner);
+  }
+
+  /**
+   * A refusal stores exactly one thing: its audit row in `logs` (the stdout line says `audited`
+   * and does not go to the table again). Its reply is not recorded: the member's session gets
+   * nothing, and someone with no record still has none.
+   */
+  private async allowed(cmd: SlashCommand, ctx: CommandContext | ButtonContext, label: string): Promise<boolean> {
+    if (this.permits(cmd, ctx.isAdmin, ctx.isOwner)) return true;
+    const access = cmd.access ?? 'everyone';
     const i = ctx.interaction;
     const need = access === 'owner' ? 'bot owners (BOT_OWNER_IDS)' : 'server admins (Manage Server)';
     await this.services.db.logs
       .createLog({ level: 'warn', source: 'commands', message: `refused ${label} for user ${i.user.id}: only ${need}`, metadata: { userId: i.user.id, guildId: i.guildId, channelId: i.channelId, command: label } })
       .catch((e: Error) => this.logger.error({ err: e.message }, 'could not write the refusal to the logs table'));
-    this.logger.warn({ userId: i.user.id, command: label }, 'command refused: not allowed');
-    await ctx.reply({ content: `Sorry, \`${label}\` is for ${need} only.`, ephemeral: true });
+    this.logger.warn({ userId: i.user.id, command: label, audited: true }, 'command refused: not allowed');
+    await i.reply({ content: `Sorry, \`${label}\` is for ${need} only.`, flags: MessageFlags.Ephemeral });
     return false;
   }
 
@@ -174,7 +185,7 @@ export class CommandRouter {
       discordMessageId: message.id,
       channelId: i.channelId,
       guildId: i.guildId ?? null,
-      author: { id: me.id, username: me.username, displayName: me.globalName ?? null },
+      author: recordedAuthor({ id: me.id, username: me.username, global_name: me.globalName }),
       role: 'assistant',
       sessionOwner: authorOf(i),
       content: this.services.config.recordContent ? (message.content ?? opts.content ?? '') : '',

@@ -15,12 +15,16 @@ const CHANNELS: Record<string, WatchedTable> = { chronicle_bot_status: 'bot_stat
  * - This process's own writes through the stores are reported directly (`db.changes`).
  * Listeners re-read the table; a spurious report costs one small query.
  */
+const RECONNECT_FIRST_MS = 50;
+const RECONNECT_MAX_MS = 500;
+
 export class ChangeFeed extends EventEmitter<{ change: [WatchedTable]; error: [Error] }> {
   private timer: NodeJS.Timeout | null = null;
   private pg: Client | null = null;
   private stopped = false;
   private lastVersion: number | null = null;
-  private reconnectDelay = 250;
+  /** While the LISTEN connection is down: when it was lost, and the attempts since. */
+  private lost: { at: number; attempts: number } | null = null;
   private readonly onLocal = (t: WatchedTable) => this.emit('change', t);
 
   constructor(
@@ -69,11 +73,12 @@ export class ChangeFeed extends EventEmitter<{ change: [WatchedTable]; error: [E
       await client.connect();
       await client.query('LISTEN chronicle_bot_status');
       await client.query('LISTEN chronicle_schedules');
-      const wasReconnect = this.pg === null && this.reconnectDelay !== 250;
+      const lost = this.lost;
       this.pg = client;
-      this.reconnectDelay = 250;
-      if (wasReconnect) {
-        this.opts.logger?.info({}, 'change feed: listening again');
+      this.lost = null;
+      if (lost) {
+        this.opts.logger?.info({ downMs: Date.now() - lost.at, attempts: lost.attempts }, `change feed: listening again after ${((Date.now() - lost.at) / 1000).toFixed(1)} s`);
+        // Whatever was edited meanwhile went unnotified: re-read.
         this.emit('change', 'bot_status');
         this.emit('change', 'schedules');
       }
@@ -89,9 +94,13 @@ export class ChangeFeed extends EventEmitter<{ change: [WatchedTable]; error: [E
     (client as unknown as { _chronicleDead?: boolean })._chronicleDead = true;
     this.pg = null;
     client.end().catch(() => undefined);
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, 10_000);
-    this.opts.logger?.warn({ err: e.message, retryInMs: delay }, 'change feed: LISTEN connection lost; reconnecting');
+    // Short, capped backoff: an attempt against a server that is down is refused at once, and a
+    // bot_status edit should apply within a second of the database answering again.
+    const first = !this.lost;
+    this.lost ??= { at: Date.now(), attempts: 0 };
+    const delay = Math.min(RECONNECT_FIRST_MS * 2 ** this.lost.attempts++, RECONNECT_MAX_MS);
+    if (first) this.opts.logger?.warn({ err: e.message }, `change feed: LISTEN connection lost; reconnecting every ${RECONNECT_MAX_MS} ms at most`);
+    else this.opts.logger?.debug({ err: e.message, retryInMs: delay, attempts: this.lost.attempts }, 'change feed: still reconnecting');
     this.timer = setTimeout(() => void this.listen(), delay);
     this.timer.unref();
   }

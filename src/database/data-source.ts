@@ -16,10 +16,15 @@ export function migrationsFor(driver: Driver): (new () => MigrationInterface)[] 
   return driver === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS;
 }
 
+/**
+ * How long a SQLite statement waits for another connection's write lock before SQLITE_BUSY. The
+ * wait runs on a libuv thread that even process.exit waits for, so the bot passes a shorter one
+ * (half of SHUTDOWN_TIMEOUT_MS, see startBot) to keep its stop bounded.
+ */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** Data source options per driver. Migrations always run in one transaction ('all'), never 'none'. */
-export function dataSourceOptions(db: DatabaseConfig, logger?: TypeOrmLogger): DataSourceOptions {
+export function dataSourceOptions(db: DatabaseConfig, logger?: TypeOrmLogger, sqliteBusyTimeoutMs = SQLITE_BUSY_TIMEOUT_MS): DataSourceOptions {
   const common = {
     entities: ENTITIES,
     migrations: migrationsFor(db.driver),
@@ -34,7 +39,7 @@ export function dataSourceOptions(db: DatabaseConfig, logger?: TypeOrmLogger): D
     if (db.path !== ':memory:') mkdirSync(path.dirname(db.path), { recursive: true });
     // WAL is switched on in ChronicleDataSource.initialize, after the busy timeout is in force, so
     // that several processes opening a fresh file at once wait instead of failing with SQLITE_BUSY.
-    return { ...common, type: 'sqlite', database: db.path, busyTimeout: SQLITE_BUSY_TIMEOUT_MS };
+    return { ...common, type: 'sqlite', database: db.path, busyTimeout: sqliteBusyTimeoutMs };
   }
   return {
     ...common,
@@ -95,6 +100,6 @@ export class ChronicleDataSource extends DataSource {
   }
 }
 
-export function createDataSource(db: DatabaseConfig, logger?: TypeOrmLogger): ChronicleDataSource {
-  return new ChronicleDataSource(dataSourceOptions(db, logger));
+export function createDataSource(db: DatabaseConfig, logger?: TypeOrmLogger, sqliteBusyTimeoutMs?: number): ChronicleDataSource {
+  return new ChronicleDataSource(dataSourceOptions(db, logger, sqliteBusyTimeoutMs));
 }

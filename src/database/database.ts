@@ -99,8 +99,8 @@ export class Database implements StoreContext {
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */
-  static async open(config: DatabaseConfig, options: { logger?: DatabaseLogger; typeormLogger?: TypeOrmLogger } = {}): Promise<Database> {
-    const ds = createDataSource(config, options.typeormLogger);
+  static async open(config: DatabaseConfig, options: { logger?: DatabaseLogger; typeormLogger?: TypeOrmLogger; sqliteBusyTimeoutMs?: number } = {}): Promise<Database> {
+    const ds = createDataSource(config, options.typeormLogger, options.sqliteBusyTimeoutMs);
     try {
       await ds.initialize();
     } catch (e) {
@@ -211,7 +211,7 @@ export class Database implements StoreContext {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const sqlite3 = require('sqlite3') as typeof import('sqlite3');
       const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
-      db.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);
+      db.configure('busyTimeout', (this.dataSource.options as { busyTimeout?: number }).busyTimeout ?? SQLITE_BUSY_TIMEOUT_MS);
     });
     const db = await this.reader;
     try {

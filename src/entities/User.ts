@@ -10,6 +10,33 @@ export interface Person {
   channelUserId: string;
 }
 
+/** `users.username` and `users.display_name` hold this many characters (code points, as PostgreSQL counts). */
+export const NAME_MAX = 100;
+
+let graphemes: Intl.Segmenter | null = null;
+
+/**
+ * A name as `users` keeps it, the same on both drivers (PostgreSQL refuses a longer value or a NUL;
+ * SQLite would keep anything): NUL and lone surrogates become U+FFFD, and a name over NAME_MAX
+ * code points is cut at the last whole character (grapheme) that fits — an emoji family is never
+ * split. A field's size never costs a message.
+ */
+export function fitName(name: string): string {
+  if (name.length <= NAME_MAX && !name.includes('\u0000') && name.isWellFormed()) return name;
+  const clean = name.replaceAll('\u0000', '\uFFFD').toWellFormed();
+  if ([...clean].length <= NAME_MAX) return clean;
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  let out = '';
+  let count = 0;
+  for (const { segment } of graphemes.segment(clean)) {
+    const n = [...segment].length;
+    if (count + n > NAME_MAX) break;
+    out += segment;
+    count += n;
+  }
+  return out;
+}
+
 /** A person (or bot) on one chat channel: `discord`, `telegram`, `web`… */
 @Entity({ name: 'users' })
 @Index('uq_users_channel_user', ['channel', 'channelUserId'], { unique: true })

@@ -6,37 +6,84 @@ import type { Recorder } from './recorder';
 const PAGE = 100;
 const CONCURRENCY = 4;
 
+export interface BackfillResult {
+  channels: number;
+  /** Messages sent while the bot was away and not recorded or kept on disk: new to the database. */
+  messages: number;
+  /** Fetched again but already kept on disk by the earlier run (replayed from there, not counted). */
+  known: number;
+  /** Channels where BACKFILL_MAX_MESSAGES stopped it before it caught up. */
+  gaps: { channelId: string; afterId: string; atLeast: number }[];
+}
+
 /**
  * At start, fills the gap left while the bot was down: for every guild text channel it has
- * recorded before, it fetches the messages sent since the last recorded one (GET channel messages
- * `after`, 100 a page, up to `maxPerChannel`) and records them, oldest first, before the live events
- * held meanwhile. Channels never recorded are not imported wholesale; DMs are not fetched.
- * Messages already stored are skipped by the store (idempotent).
+ * recorded before, it fetches the messages sent since the last one committed (GET channel
+ * messages `after`, 100 a page) and records the new ones, oldest first, before the live events
+ * held meanwhile — up to `maxPerChannel` new messages per channel. What the earlier run kept on
+ * disk (`onDisk`, replayed by the write queue meanwhile) and what arrived live during the backfill
+ * are skipped and not counted: the limit goes to what is really missing, and the gap after the
+ * spill is fetched. Where the limit stops it, it says so per channel (from which id, how many at
+ * least). Channels never recorded are not imported wholesale; DMs are not fetched.
  */
-export async function backfill(client: Client, messages: MessageStore, recorder: Recorder, logger: Logger, maxPerChannel: number): Promise<{ channels: number; messages: number }> {
+export async function backfill(client: Client, messages: MessageStore, recorder: Recorder, logger: Logger, maxPerChannel: number, onDisk: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<BackfillResult> {
   const channels = [...client.channels.cache.values()].filter((c): c is GuildBasedChannel => !c.isDMBased() && c.isTextBased() && recorder.inScope(c.id) && !!c.guild.members.me?.permissionsIn(c).has(['ViewChannel', 'ReadMessageHistory']));
   const last = await messages.lastDiscordMessageIds(channels.map((c) => c.id));
+  // A channel only on disk (nothing committed yet) starts just before the first message there.
+  for (const [channelId, ids] of onDisk) if (!last.has(channelId) && ids.size) last.set(channelId, (minId(ids) - 1n).toString());
   const todo = channels.filter((c) => last.has(c.id));
-  let total = 0;
-  let filled = 0;
+  const result: BackfillResult = { channels: 0, messages: 0, known: 0, gaps: [] };
   const work = async (channel: GuildBasedChannel) => {
+    const known = onDisk.get(channel.id) ?? new Set<string>();
     let after = last.get(channel.id)!;
-    let count = 0;
-    while (count < maxPerChannel) {
-      const query = new URLSearchParams({ after, limit: String(Math.min(PAGE, maxPerChannel - count)) });
-      const page = (await client.rest.get(Routes.channelMessages(channel.id), { query })) as APIMessage[];
-      if (!page.length) break;
+    let added = 0;
+    let caughtUp = false;
+    while (added < maxPerChannel) {
+      const page = (await client.rest.get(Routes.channelMessages(channel.id), { query: new URLSearchParams({ after, limit: String(PAGE) }) })) as APIMessage[];
       page.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-      count += recorder.pushHistory(page.map((m) => ({ ...m, guild_id: channel.guildId })));
-      after = page[page.length - 1].id;
-      if (page.length < PAGE) break;
+      const fresh: APIMessage[] = [];
+      for (const m of page) {
+        if (added + fresh.length >= maxPerChannel) break;
+        after = m.id;
+        if (known.has(m.id)) result.known++;
+        else fresh.push(m);
+      }
+      added += recorder.pushHistory(fresh.map((m) => ({ ...m, guild_id: channel.guildId })));
+      if (page.length < PAGE && after === page.at(-1)?.id) caughtUp = true;
+      if (!page.length) caughtUp = true;
+      if (caughtUp) break;
     }
-    if (count) filled++;
-    total += count;
+    if (added) result.channels++;
+    result.messages += added;
+    if (!caughtUp) {
+      // One more page says how much was left behind (at least).
+      const rest = (await client.rest.get(Routes.channelMessages(channel.id), { query: new URLSearchParams({ after, limit: String(PAGE) }) })) as APIMessage[];
+      const missing = rest.filter((m) => !known.has(m.id)).length;
+      if (missing) {
+        result.gaps.push({ channelId: channel.id, afterId: after, atLeast: missing });
+        logger.warn(
+          { source: 'backfill', channelId: channel.id, afterId: after, atLeast: missing, limit: maxPerChannel },
+          `backfill: #${channel.name}: BACKFILL_MAX_MESSAGES (${maxPerChannel}) reached; ${rest.length < PAGE ? missing : `at least ${missing}`} message(s) after ${after} were not fetched (raise BACKFILL_MAX_MESSAGES to keep them)`,
+        );
+      }
+    }
   };
   for (let i = 0; i < todo.length; i += CONCURRENCY) {
     await Promise.all(todo.slice(i, i + CONCURRENCY).map((c) => work(c).catch((e: Error) => logger.warn({ source: 'backfill', channelId: c.id, err: e.message }, `backfill: could not read the history of #${c.name}; skipped`))));
   }
-  if (total) logger.info({ source: 'backfill', channels: filled, messages: total }, `backfilled ${total} message(s) sent while the bot was away, in ${filled} channel(s)`);
-  return { channels: filled, messages: total };
+  if (result.messages || result.known)
+    logger.info(
+      { source: 'backfill', channels: result.channels, messages: result.messages, known: result.known, gaps: result.gaps.length },
+      `backfilled ${result.messages} new message(s) sent while the bot was away, in ${result.channels} channel(s)${result.known ? ` (${result.known} more were already kept on disk and are replayed from there)` : ''}`,
+    );
+  return result;
+}
+
+function minId(ids: ReadonlySet<string>): bigint {
+  let min: bigint | null = null;
+  for (const id of ids) {
+    const v = BigInt(id);
+    if (min === null || v < min) min = v;
+  }
+  return min!;
 }

@@ -1,5 +1,5 @@
 import type { MessageMetadata, MessageRole } from '../entities/Message';
-import type { Person } from '../entities/User';
+import { fitName, type Person } from '../entities/User';
 
 /**
  * What flows through the recording pipeline: plain objects (no discord.js types, no SQL), in the
@@ -18,10 +18,17 @@ export interface RecordedAuthor {
 
 /**
  * The one rule for the name Chronicle keeps for a person: their server nickname, else their
- * global display name, else none (the username is kept beside it).
+ * global display name, else none (the username is kept beside it); both fitted to the column
+ * (`fitName`: the same on both drivers, never a lost message).
  */
 export function displayName(nick: string | null | undefined, globalName: string | null | undefined): string | null {
-  return nick || globalName || null;
+  const name = nick || globalName || null;
+  return name === null ? null : fitName(name);
+}
+
+/** A Discord author as recorded: the one place names are decided. */
+export function recordedAuthor(user: { id: string; username: string; global_name?: string | null }, nick?: string | null): RecordedAuthor {
+  return { id: user.id, username: fitName(user.username), displayName: displayName(nick, user.global_name) };
 }
 
 export interface RecordedCreate {

@@ -2,7 +2,7 @@ import { Events, MessageFlags, MessageType, PermissionFlagsBits, type Client } f
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
-import { displayName, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
+import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
 import type { WriteQueue } from './write-queue';
 
 export interface RecorderOptions {
@@ -27,6 +27,8 @@ export class Recorder {
   private accepting = false;
   /** While set, live events wait here (backfill at start goes first, so sessions see time order). */
   private held: RecordedEvent[] | null = null;
+  /** The ids of the messages created among `held` (backfill leaves those to their live copy). */
+  private heldIds: Set<string> | null = null;
   private botUserId: string | null = null;
   private readonly record: Set<string>;
   private readonly ignore: Set<string>;
@@ -61,18 +63,24 @@ export class Recorder {
   /** Holds live events back (in memory) until release(): used while history is backfilled. */
   hold(): void {
     this.held ??= [];
+    this.heldIds ??= new Set();
   }
 
   release(): void {
     const held = this.held ?? [];
     this.held = null;
+    this.heldIds = null;
     for (const e of held) this.queue.push(e);
   }
 
-  /** Records messages fetched from channel history, ahead of any held live events. */
+  /**
+   * Records messages fetched from channel history, ahead of any held live events; returns how many
+   * were new (a message that also arrived live while held is left to its live copy).
+   */
   pushHistory(messages: (APIMessage & { guild_id?: string })[]): number {
     let n = 0;
     for (const d of messages) {
+      if (this.heldIds?.has(d.id)) continue;
       const ev = this.toCreate(d);
       if (ev) {
         this.queue.push({ ...ev, fromHistory: true });
@@ -83,8 +91,10 @@ export class Recorder {
   }
 
   private out(event: RecordedEvent): void {
-    if (this.held) this.held.push(event);
-    else this.queue.push(event);
+    if (this.held) {
+      this.held.push(event);
+      if (event.kind === 'create') this.heldIds!.add(event.discordMessageId);
+    } else this.queue.push(event);
   }
 
   private handle(packet: GatewayDispatchPayload): void {
@@ -125,19 +135,26 @@ export class Recorder {
     return true;
   }
 
+  /** Text with a lone surrogate cannot be stored as UTF-8: it is kept with U+FFFD in its place, and said so. */
+  private wellFormed(content: string, messageId: string): string {
+    if (content.isWellFormed()) return content;
+    this.logger.warn({ source: 'recorder', messageId }, `recorder: message ${messageId} has a lone surrogate (invalid UTF-16); stored with U+FFFD in its place`);
+    return content.toWellFormed();
+  }
+
   toCreate(d: APIMessage & { guild_id?: string; member?: { nick?: string | null } }): RecordedCreate | null {
     if (!this.inScope(d.channel_id)) return null;
     // A deferred interaction's "thinking…" placeholder: its real content comes with the update.
     if ((d.flags ?? 0) & MessageFlags.Loading) return null;
     const me = this.botUserId ?? this.client.user?.id ?? null;
-    const author: RecordedAuthor = { id: d.author.id, username: d.author.username, displayName: displayName(d.member?.nick, d.author.global_name) };
+    const author = recordedAuthor(d.author, d.member?.nick);
     let role: MessageRole = 'user';
     let sessionOwner: RecordedAuthor | null = null;
     if (!PERSON_TYPES.has(d.type)) role = 'system';
     else if (me && d.author.id === me) {
       role = 'assistant';
       const iu = d.interaction_metadata?.user ?? d.interaction?.user;
-      if (iu) sessionOwner = { id: iu.id, username: iu.username, displayName: displayName(null, iu.global_name) };
+      if (iu) sessionOwner = recordedAuthor(iu);
     }
     return {
       kind: 'create',
@@ -147,7 +164,7 @@ export class Recorder {
       author,
       role,
       sessionOwner,
-      content: this.opts.recordContent ? d.content : '',
+      content: this.opts.recordContent ? this.wellFormed(d.content, d.id) : '',
       createdAt: new Date(d.timestamp),
       editedAt: d.edited_timestamp ? new Date(d.edited_timestamp) : null,
       replyToId: d.message_reference?.message_id && (d.message_reference.channel_id ?? d.channel_id) === d.channel_id ? d.message_reference.message_id : null,
@@ -169,7 +186,7 @@ export class Recorder {
       return;
     }
     const full = d.author && d.timestamp ? this.toCreate(d as APIMessage) : null;
-    this.out({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? d.content : '', editedAt: new Date(d.edited_timestamp), full });
+    this.out({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? this.wellFormed(d.content, d.id) : '', editedAt: new Date(d.edited_timestamp), full });
   }
 
   private onDelete(d: GatewayMessageDeleteDispatchData): void {

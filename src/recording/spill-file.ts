@@ -172,6 +172,33 @@ export class SpillFile {
     this.left = existsSync(this.file) ? countLines(this.file) : 0;
     return this.left;
   }
+
+  /**
+   * The Discord message ids of the messages waiting on disk, per channel (read once at start, for
+   * backfill: what is on disk need not be fetched again, and must not count against its limit).
+   */
+  messageIds(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    if (!existsSync(this.file)) return out;
+    const r: Reader = { file: this.file, fd: openSync(this.file, 'r'), lines: [], carry: Buffer.alloc(0), eof: false };
+    try {
+      while (!r.eof || r.lines.length) {
+        if (!r.lines.length) readBlock(r);
+        for (const line of r.lines.splice(0)) {
+          // Only creates name a message to fetch: a cheap look before parsing.
+          if (!line.includes('"kind":"create"')) continue;
+          const e = JSON.parse(line) as { channelId?: string; discordMessageId?: string };
+          if (!e.channelId || !e.discordMessageId) continue;
+          let ids = out.get(e.channelId);
+          if (!ids) out.set(e.channelId, (ids = new Set()));
+          ids.add(e.discordMessageId);
+        }
+      }
+    } finally {
+      closeSync(r.fd);
+    }
+    return out;
+  }
 }
 
 /** Reads the next block of a claimed spill file into complete lines. */

@@ -77,6 +77,8 @@ export class WriteQueue {
   /** Events still in the window of a batch that failed permanently. */
   private suspect = 0;
   private closed = false;
+  /** Closed and done: what was left is in the spill file; nothing is drained any more. */
+  private stopped = false;
   /** Events written or dropped so far; the queue is FIFO, so this is a position in arrival order. */
   private processed = 0;
   private flushWaiters: { target: number; resolve: () => void }[] = [];
@@ -97,6 +99,19 @@ export class WriteQueue {
       opts.logger.error({ source: 'recorder', spillFile: opts.spillFile, err: e.message }, 'recorder: lost the lock on the spill file (another process may be using the same data directory)'),
     );
     this.recoverSpill();
+  }
+
+  /** The message ids an earlier run kept on disk, per channel, until backfill takes them. */
+  private recovered: Map<string, Set<string>> | null = null;
+
+  /**
+   * What an earlier run left on disk, per channel: replayed here, so backfill need not fetch it
+   * again (and must not count it against its limit). Given once (backfill at start).
+   */
+  takeRecoveredIds(): Map<string, Set<string>> {
+    const r = this.recovered ?? new Map<string, Set<string>>();
+    this.recovered = null;
+    return r;
   }
 
   /** Events on disk, not yet read back. */
@@ -147,7 +162,7 @@ export class WriteQueue {
 
   /** Starts a drain after `delay` ms (default: the backoff, or at once for a full batch, else flushMs). */
   private schedule(delay?: number): void {
-    if (this.running || this.timer) return;
+    if (this.running || this.timer || this.stopped) return;
     delay ??= this.backoff || (this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushMs);
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -181,6 +196,8 @@ export class WriteQueue {
       } finally {
         this.busy = 0;
       }
+      // close() gave up waiting and kept the queue in the spill file: leave both as they are.
+      if (this.stopped) return;
       if (outcome === 'retry') return; // backing off: schedule() comes back later
       this.backoff = 0;
       if (outcome === 'done') {
@@ -326,6 +343,7 @@ export class WriteQueue {
   private recoverSpill(): void {
     const n = this.spillFile.recover();
     if (!n) return;
+    this.recovered = this.spillFile.messageIds();
     this.stats.received += n;
     this.opts.logger.info({ source: 'recorder', events: n }, 'recorder: replaying events kept on disk by an earlier run');
     this.unspill();
@@ -356,18 +374,22 @@ export class WriteQueue {
   }
 
   /**
-   * Stops for shutdown: writes everything, waiting up to `timeoutMs` for the database; what is still
-   * unwritten then (requests too) is kept in the spill file for the next start, and logged.
+   * Stops for shutdown: writes everything, waiting at most `timeoutMs` for the database (the bot
+   * gives it what SHUTDOWN_TIMEOUT_MS leaves). What is still unwritten then (requests too, and a
+   * batch whose commit is under way: replaying a written event is harmless) is in the spill file
+   * when this returns, for the next start, and logged. A drain still waiting on the database
+   * stops where it is: it never takes events back from the file after that.
    */
-  async close(timeoutMs = 15_000): Promise<void> {
+  async close(timeoutMs = 8_000): Promise<void> {
     this.closed = true;
     let timeout: NodeJS.Timeout | undefined;
-    const done = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timeout = setTimeout(() => r(false), timeoutMs)))]);
+    const done = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timeout = setTimeout(() => r(false), Math.max(0, timeoutMs))))]);
     clearTimeout(timeout);
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!done) {
-      if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, 1000))]);
+      this.dropAhead();
       const left = this.queue.splice(0).filter((i) => !i.dropped);
       this.spillFile.keep(left.map((i) => i.event));
       this.stats.spilled += left.length;

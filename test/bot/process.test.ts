@@ -55,7 +55,7 @@ describe('npm start: refusals end the bot with one clear line', () => {
     expect(await r.exited).toBe(EXIT_CONFIG);
     expect(r.stderr.trim().split('\n')).toEqual([
       'chronicle: SESSION_IDLE_MINUTES must be a number from 0.01 to 525600 (got "soon")',
-      'chronicle: DATABASE_URL is neither a postgres:// URL nor a SQLite file; use postgres://USER@HOST:5432/DB, sqlite:PATH, or a path ending .sqlite or .db (unset means data/chronicle.sqlite)',
+      'chronicle: DATABASE_URL is neither a postgres:// URL nor a SQLite file; use postgres://USER@HOST:5432/DB, sqlite:PATH, or a path ending .sqlite or .db (unset means data/chronicle.sqlite) (got "mysql://x")',
     ]);
   });
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/databases';
-import { startHarness, until, type Harness } from '../helpers/harness';
+import { newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
 
 describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
   let h: Harness;
@@ -8,27 +8,41 @@ describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
     if (!skip) h = await startHarness(driver, 'history');
   });
   afterAll(async () => h?.dispose());
+  // Every test: nothing Discord would refuse was sent.
+  afterEach(async () => {
+    if (skip) return;
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
+    expect(h.emu.violations()).toEqual([]);
+  });
 
   it.skipIf(skip)('someone with nothing recorded gets a plain answer', async () => {
-    const r = await h.emu.runCommand('history', {}, { userId: h.bob, channelId: h.random });
+    const cy = newMember(h, 'cy');
+    const r = await h.emu.runCommand('history', {}, { userId: cy, channelId: newChannel(h, 'quiet') });
     expect(r.ephemeral).toBe(true);
     expect(r.content).toBe('You have no messages in a current session here.');
   });
 
   it.skipIf(skip)('shows only your own recent messages in this channel, oldest first, without deleted ones', async () => {
-    const sent = ['first', 'second **bold**', 'third\nwith a line break', 'fourth'].map((content) => h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content }));
-    h.emu.sendMessage({ channelId: h.general, authorId: h.bob, content: 'bob says hi' });
-    h.emu.sendMessage({ channelId: h.random, authorId: h.ada, content: 'elsewhere' });
-    h.emu.editMessage(h.general, sent[0].id, 'first (edited)');
-    h.emu.deleteMessage(h.general, sent[3].id);
+    const ada = newMember(h, 'ada', { globalName: 'Ada Lovelace' });
+    const bob = newMember(h, 'bob', { nick: 'Bobby' });
+    const here = newChannel(h, 'here');
+    const there = newChannel(h, 'there');
+    const sent = ['first', 'second **bold**', 'third\nwith a line break', 'fourth'].map((content) => h.emu.sendMessage({ channelId: here, authorId: ada, content }));
+    h.emu.sendMessage({ channelId: here, authorId: bob, content: 'bob says hi' });
+    h.emu.sendMessage({ channelId: there, authorId: ada, content: 'elsewhere' });
+    h.emu.editMessage(here, sent[0].id, 'first (edited)');
+    h.emu.deleteMessage(here, sent[3].id);
 
-    const all = await h.emu.runCommand('history', {}, { userId: h.ada, channelId: h.general });
+    const all = await h.emu.runCommand('history', {}, { userId: ada, channelId: here });
     expect(all.ephemeral).toBe(true);
     const lines = all.content!.split('\n');
     expect(lines[0]).toMatch(/^Your last 3 messages in this session \(started <t:\d+:R>\):$/);
     expect(lines.slice(1).map((l) => l.replace(/^<t:\d+:t> /, ''))).toEqual(['first (edited) *(edited)*', 'second **bold**', 'third with a line break']);
 
-    const two = await h.emu.runCommand('history', { limit: 2 }, { userId: h.ada, channelId: h.general });
+    const two = await h.emu.runCommand('history', { limit: 2 }, { userId: ada, channelId: here });
     expect(
       two
         .content!.split('\n')
@@ -40,27 +54,22 @@ describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('limit is checked: 1 to 50', async () => {
+    const ada = newMember(h, 'ada');
     for (const limit of [0, 51]) {
-      const r = await h.emu.runCommand('history', { limit }, { userId: h.ada, channelId: h.general });
+      const r = await h.emu.runCommand('history', { limit }, { userId: ada, channelId: h.general });
       expect(r.ephemeral).toBe(true);
       expect(r.content).toBe('That did not work: `limit`: must be a whole number from 1 to 50');
     }
   });
 
   it.skipIf(skip)('long histories are cut to fit one Discord message, and say so', async () => {
-    for (let k = 0; k < 30; k++) h.emu.sendMessage({ channelId: h.random, authorId: h.bob, content: `${k} ${'x'.repeat(400)}` });
-    const r = await h.emu.runCommand('history', { limit: 50 }, { userId: h.bob, channelId: h.random });
+    const bob = newMember(h, 'bob');
+    const here = newChannel(h, 'long');
+    for (let k = 0; k < 30; k++) h.emu.sendMessage({ channelId: here, authorId: bob, content: `${k} ${'x'.repeat(400)}` });
+    const r = await h.emu.runCommand('history', { limit: 50 }, { userId: bob, channelId: here });
     expect(r.content!.length).toBeLessThanOrEqual(2000);
     const shown = Number(/^Your last (\d+) messages/.exec(r.content!)![1]);
     expect(r.content).toContain(`… ${30 - shown} older messages not shown (too long for one reply).`);
     expect(r.content!.split('\n').at(-2)).toMatch(/^<t:\d+:t> 29 x+…$/);
-  });
-
-  it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
   });
 });

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/databases';
-import { startHarness, until, type Harness } from '../helpers/harness';
+import { newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
 
 const T = '<t:\\d+:R> \\(<t:\\d+:f>\\)';
 
 describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
   let h: Harness;
-  let cy: string;
-  let dee: string;
   const userRow = (id: string) => h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: id });
   const sessionsOf = async (id: string) => h.bot.db.sessions.listSessionsForUser((await userRow(id))!.id);
 
@@ -15,41 +13,55 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
     if (skip) return;
     // A slow write-behind queue: the commands must flush it to see the latest messages.
     h = await startHarness(driver, 'session', { bot: { queue: { flushMs: 800 } } });
-    cy = h.emu.createUser({ username: 'cy' }).id;
-    dee = h.emu.createUser({ username: 'dee' }).id;
-    h.emu.addMember(h.guildId, cy);
-    h.emu.addMember(h.guildId, dee);
   });
   afterAll(async () => h?.dispose());
+  // Every test: nothing Discord would refuse was sent.
+  afterEach(async () => {
+    if (skip) return;
+    await until(
+      () => h.bot.queue.depth,
+      (d) => d === 0,
+    );
+    expect(h.emu.violations()).toEqual([]);
+  });
+  /** This test's own person and channels. */
+  const place = () => ({ ada: newMember(h, 'ada'), general: newChannel(h, 'general'), random: newChannel(h, 'random') });
 
   it.skipIf(skip)('info for someone who never spoke: no user row, a friendly answer', async () => {
+    const cy = newMember(h, 'cy');
+    const { general } = place();
     expect(await userRow(cy)).toBeNull();
-    const r = await h.emu.runCommand('session', {}, { userId: cy, channelId: h.general, subcommand: 'info' });
+    const r = await h.emu.runCommand('session', {}, { userId: cy, channelId: general, subcommand: 'info' });
     expect(r.ephemeral).toBe(true);
     expect(r.content).toBe('You have no open session in this channel. One starts when you next write here.');
   });
 
   it.skipIf(skip)('info counts the latest messages (the queue is flushed first) and later its own replies', async () => {
-    for (const text of ['one', 'two', 'three']) h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: text });
-    const r = await h.emu.runCommand('session', {}, { userId: h.ada, channelId: h.general, subcommand: 'info' });
+    const { ada, general, random } = place();
+    for (const text of ['one', 'two', 'three']) h.emu.sendMessage({ channelId: general, authorId: ada, content: text });
+    const r = await h.emu.runCommand('session', {}, { userId: ada, channelId: general, subcommand: 'info' });
     expect(r.ephemeral).toBe(true);
     expect(r.content).toMatch(new RegExp(`^Your session here started ${T}, 3 messages so far: 3 from you, 0 from me\\. Last message <t:\\d+:R>; it closes after 30 minutes without messages\\.$`));
-    const again = await h.emu.runCommand('session', {}, { userId: h.ada, channelId: h.general, subcommand: 'info' });
+    const again = await h.emu.runCommand('session', {}, { userId: ada, channelId: general, subcommand: 'info' });
     expect(again.content).toContain('4 messages so far: 3 from you, 1 from me');
     // Another channel is another session.
-    const elsewhere = await h.emu.runCommand('session', {}, { userId: h.ada, channelId: h.random, subcommand: 'info' });
+    const elsewhere = await h.emu.runCommand('session', {}, { userId: ada, channelId: random, subcommand: 'info' });
     expect(elsewhere.content).toBe('You have no open session in this channel. One starts when you next write here.');
   });
 
   it.skipIf(skip)('new ends the open session and starts a fresh one that the recorder then uses', async () => {
-    const [old] = (await sessionsOf(h.ada)).filter((s) => s.channelId === h.general);
-    const r = await h.emu.runCommand('session', {}, { userId: h.ada, channelId: h.general, subcommand: 'new' });
-    expect(r.content).toMatch(new RegExp(`^Ended your session here \\(it started ${T}, 5 messages so far: 3 from you, 2 from me\\) and started a fresh one\\.$`));
-    h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'fresh start' });
-    const general = (await sessionsOf(h.ada)).filter((s) => s.channelId === h.general);
-    expect(general).toHaveLength(2);
-    const ended = general.find((s) => s.id === old.id)!;
-    const fresh = general.find((s) => s.id !== old.id)!;
+    const { ada, general } = place();
+    for (const text of ['one', 'two', 'three']) h.emu.sendMessage({ channelId: general, authorId: ada, content: text });
+    const info = await h.emu.runCommand('session', {}, { userId: ada, channelId: general, subcommand: 'info' });
+    expect(info.content).toContain('3 messages so far: 3 from you, 0 from me');
+    const [old] = (await sessionsOf(ada)).filter((s) => s.channelId === general);
+    const r = await h.emu.runCommand('session', {}, { userId: ada, channelId: general, subcommand: 'new' });
+    expect(r.content).toMatch(new RegExp(`^Ended your session here \\(it started ${T}, 4 messages so far: 3 from you, 1 from me\\) and started a fresh one\\.$`));
+    h.emu.sendMessage({ channelId: general, authorId: ada, content: 'fresh start' });
+    const here = (await sessionsOf(ada)).filter((s) => s.channelId === general);
+    expect(here).toHaveLength(2);
+    const ended = here.find((s) => s.id === old.id)!;
+    const fresh = here.find((s) => s.id !== old.id)!;
     expect(ended.endedAt).not.toBeNull();
     expect(fresh.endedAt).toBeNull();
     const msgs = await until(
@@ -62,12 +74,14 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
       ['assistant', r.content],
       ['user', 'fresh start'],
     ]);
-    expect((await h.bot.db.messages.listBySession(old.id)).map((m) => m.role)).toEqual(['user', 'user', 'user', 'assistant', 'assistant']);
+    expect((await h.bot.db.messages.listBySession(old.id)).map((m) => m.role)).toEqual(['user', 'user', 'user', 'assistant']);
   });
 
   it.skipIf(skip)('new works for someone with no user row yet', async () => {
+    const dee = newMember(h, 'dee');
+    const { general } = place();
     expect(await userRow(dee)).toBeNull();
-    const r = await h.emu.runCommand('session', {}, { userId: dee, channelId: h.general, subcommand: 'new' });
+    const r = await h.emu.runCommand('session', {}, { userId: dee, channelId: general, subcommand: 'new' });
     expect(r.content).toBe('Started a fresh session here.');
     const [s] = await sessionsOf(dee);
     const msgs = await until(
@@ -78,9 +92,13 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('end closes the session with its reply inside it; the next message starts a new one', async () => {
-    const before = (await sessionsOf(h.ada)).filter((s) => s.channelId === h.general && !s.endedAt);
+    const { ada, general } = place();
+    h.emu.sendMessage({ channelId: general, authorId: ada, content: 'one' });
+    const info = await h.emu.runCommand('session', {}, { userId: ada, channelId: general, subcommand: 'info' });
+    expect(info.content).toContain('1 message so far: 1 from you, 0 from me');
+    const before = (await sessionsOf(ada)).filter((s) => s.channelId === general && !s.endedAt);
     expect(before).toHaveLength(1);
-    const r = await h.emu.runCommand('session', {}, { userId: h.ada, channelId: h.general, subcommand: 'end' });
+    const r = await h.emu.runCommand('session', {}, { userId: ada, channelId: general, subcommand: 'end' });
     expect(r.content).toMatch(new RegExp(`^Ended your session here \\(it started ${T}, 2 messages so far: 1 from you, 1 from me\\)\\. Your next message starts a new one\\.$`));
     // The reply is sent first and recorded into the session it closes; then the session ends.
     const closed = await until(
@@ -91,9 +109,9 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
     );
     expect((await h.bot.db.messages.listBySession(closed!.id)).at(-1)!.content).toBe(r.content);
 
-    h.emu.sendMessage({ channelId: h.general, authorId: h.ada, content: 'hello again' });
+    h.emu.sendMessage({ channelId: general, authorId: ada, content: 'hello again' });
     const open = await until(
-      async () => (await sessionsOf(h.ada)).filter((s) => s.channelId === h.general && !s.endedAt),
+      async () => (await sessionsOf(ada)).filter((s) => s.channelId === general && !s.endedAt),
       (o) => o.length === 1,
       5000,
       'a new session',
@@ -102,15 +120,9 @@ describe.each(DRIVERS)('/session on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('end with nothing open says so', async () => {
-    const r = await h.emu.runCommand('session', {}, { userId: h.bob, channelId: h.random, subcommand: 'end' });
+    const bob = newMember(h, 'bob');
+    const { random } = place();
+    const r = await h.emu.runCommand('session', {}, { userId: bob, channelId: random, subcommand: 'end' });
     expect(r.content).toBe('You have no open session in this channel; nothing to end.');
-  });
-
-  it.skipIf(skip)('sent nothing Discord would refuse', async () => {
-    await until(
-      () => h.bot.queue.depth,
-      (d) => d === 0,
-    );
-    expect(h.emu.violations()).toEqual([]);
   });
 });

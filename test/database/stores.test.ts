@@ -22,10 +22,11 @@ describe.each(DRIVERS)('stores on $driver', ({ driver, skip }) => {
       expect((await db.botStatus.getActiveBotStatus())?.id).toBe('bot-1');
       await db.botStatus.activateBotStatus('bot-2');
       const rows = await db.botStatus.listBotStatuses();
-      expect(rows.map((r) => [r.id, r.isActive])).toEqual([
+      expect(rows.filter((r) => ['bot-1', 'bot-2'].includes(r.id)).map((r) => [r.id, r.isActive])).toEqual([
         ['bot-1', false],
         ['bot-2', true],
       ]);
+      expect(rows.filter((r) => r.isActive).map((r) => r.id)).toEqual(['bot-2']);
       // Concurrent activations still leave exactly one active row.
       await Promise.all([db.botStatus.activateBotStatus('bot-1'), db.botStatus.activateBotStatus('bot-2'), db.botStatus.activateBotStatus('bot-1')]);
       expect((await db.botStatus.listBotStatuses()).filter((r) => r.isActive)).toHaveLength(1);
@@ -34,16 +35,19 @@ describe.each(DRIVERS)('stores on $driver', ({ driver, skip }) => {
     });
 
     it('updates the activity and refuses bad rows with the reason', async () => {
-      const row = await db.botStatus.updateBotActivity({ id: 'bot-1', activity: 'new text' });
+      // Rows of its own (not the ones the test above made).
+      await db.botStatus.createBotStatus({ id: 'upd-1', activity: 'old text' });
+      await db.botStatus.createBotStatus({ id: 'upd-2' });
+      const row = await db.botStatus.updateBotActivity({ id: 'upd-1', activity: 'new text' });
       expect(row.activity).toBe('new text');
-      expect((await db.botStatus.getBotStatus('bot-1'))?.activity).toBe('new text');
+      expect((await db.botStatus.getBotStatus('upd-1'))?.activity).toBe('new text');
       await expect(db.botStatus.updateBotActivity({ id: 'nope', activity: 'x' })).rejects.toThrow(NotFoundError);
       await expect(db.botStatus.createBotStatus({ activityType: 'streaming', activity: 'live' })).rejects.toThrow(/streaming needs url/);
       await expect(db.botStatus.createBotStatus({ status: 'busy' as never })).rejects.toThrow(ValidationError);
-      await expect(db.botStatus.createBotStatus({ id: 'bot-1' })).rejects.toThrow(UniqueViolationError);
-      await expect(db.botStatus.createBotStatus({ id: 'bot-1' })).rejects.toThrow(/bot_status.*id.*already exists/);
-      await db.botStatus.deleteBotStatus('bot-2');
-      await expect(db.botStatus.activateBotStatus('bot-2')).rejects.toThrow('bot_status bot-2 not found');
+      await expect(db.botStatus.createBotStatus({ id: 'upd-1' })).rejects.toThrow(UniqueViolationError);
+      await expect(db.botStatus.createBotStatus({ id: 'upd-1' })).rejects.toThrow(/bot_status.*id.*already exists/);
+      await db.botStatus.deleteBotStatus('upd-2');
+      await expect(db.botStatus.activateBotStatus('upd-2')).rejects.toThrow('bot_status upd-2 not found');
     });
   });
 

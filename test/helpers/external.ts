@@ -37,3 +37,28 @@ export async function externalExec(scratch: ScratchDb, sql: string, params: unkn
 export function sqlBool(scratch: ScratchDb, b: boolean): unknown {
   return scratch.config.driver === 'postgres' ? b : b ? 1 : 0;
 }
+
+/**
+ * Makes the database unavailable for writes from another connection until `release()`: on SQLite
+ * a write transaction held open (the bot's writes wait out their busy timeout, then fail and are
+ * retried; reads go on); on PostgreSQL an exclusive lock on `messages` (the bot's batches wait,
+ * with no error; its reads of `messages` too, unless `readsToo: false`).
+ */
+export async function blockWrites(scratch: ScratchDb, opts: { readsToo?: boolean } = {}): Promise<{ release(): Promise<void> }> {
+  if (scratch.config.driver === 'postgres') {
+    const c = new Client({ connectionString: scratch.config.url });
+    await c.connect();
+    await c.query('BEGIN');
+    await c.query(`LOCK TABLE messages IN ${opts.readsToo === false ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE'} MODE`);
+    return { release: () => c.query('ROLLBACK').then(() => c.end()) };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sqlite3 = require('sqlite3') as typeof import('sqlite3');
+  const file = scratch.config.path;
+  const db = await new Promise<import('sqlite3').Database>((res, rej) => {
+    const d = new sqlite3.Database(file, (e) => (e ? rej(e) : res(d)));
+  });
+  const exec = (sql: string) => new Promise<void>((res, rej) => db.exec(sql, (e) => (e ? rej(e) : res())));
+  await exec('BEGIN IMMEDIATE');
+  return { release: () => exec('ROLLBACK').then(() => new Promise<void>((r) => db.close(() => r()))) };
+}

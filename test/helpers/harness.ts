@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { startBot, type Bot, type BotOptions } from '../../src/bot/bot';
-import { DiscordEmulator } from '@chronicle/discord-emulator';
+import { DiscordEmulator, type PresenceRecord } from '@chronicle/discord-emulator';
 import { deployCommands } from '../../src/commands/deploy';
 import { createLogger } from '../../src/logger';
 import type { Driver } from './databases';
@@ -70,8 +70,13 @@ export interface World {
 /** A local Discord with a guild, two channels, two people and an admin. */
 export async function startWorld(): Promise<World> {
   const emu = await DiscordEmulator.start();
+  return { emu, ...populate(emu, 'Chronicle Test') };
+}
+
+/** A guild with #general and #random, ada ("Ada Lovelace"), bob (nick "Bobby") and an admin (root). */
+function populate(emu: DiscordEmulator, name: string): Omit<World, 'emu'> {
   const admin = emu.createUser({ username: 'root', globalName: 'Admin' });
-  const g = emu.createGuild({ name: 'Chronicle Test', ownerId: admin.id });
+  const g = emu.createGuild({ name, ownerId: admin.id });
   const general = emu.createChannel({ guildId: g.id, name: 'general' }).id;
   const random = emu.createChannel({ guildId: g.id, name: 'random' }).id;
   const ada = emu.createUser({ username: 'ada', globalName: 'Ada Lovelace' }).id;
@@ -79,7 +84,57 @@ export async function startWorld(): Promise<World> {
   emu.addMember(g.id, ada);
   emu.addMember(g.id, bob, { nick: 'Bobby' });
   emu.addMember(g.id, admin.id, { admin: true });
-  return { emu, guildId: g.id, general, random, ada, bob, admin: admin.id };
+  return { guildId: g.id, general, random, ada, bob, admin: admin.id };
+}
+
+let made = 0;
+/** A name no other test in this process uses (for activity texts, channel names, contents). */
+export function unique(prefix: string): string {
+  return `${prefix} #${++made}`;
+}
+
+/**
+ * A fresh person for one test: a new user who is a member of the world's guild (or `guildId`).
+ * Nothing recorded about them yet, whatever other tests did. Returns the user id.
+ */
+export function newMember(world: Pick<World, 'emu' | 'guildId'>, username: string, o: { globalName?: string | null; nick?: string; admin?: boolean; guildId?: string } = {}): string {
+  const id = world.emu.createUser({ username, globalName: o.globalName ?? null }).id;
+  world.emu.addMember(o.guildId ?? world.guildId, id, { nick: o.nick, admin: o.admin });
+  return id;
+}
+
+/** A fresh text channel in the world's guild (or `guildId`) for one test. Returns the channel id. */
+export function newChannel(world: Pick<World, 'emu' | 'guildId'>, name: string, guildId = world.guildId): string {
+  return world.emu.createChannel({ guildId, name }).id;
+}
+
+/**
+ * A fresh guild in the harness's local Discord, joined by the running bot, with the bot's commands
+ * registered, #general and #random, ada, bob ("Bobby") and an admin: a world of its own for one
+ * test (for what is counted server-wide). The emulator and bot are the harness's.
+ */
+export async function newGuild(h: Harness, name = unique('Guild')): Promise<World> {
+  const w = { emu: h.emu, ...populate(h.emu, name) };
+  await deployCommands({ token: h.emu.token, apiUrl: h.emu.apiUrl, guildId: w.guildId });
+  await until(
+    () => h.bot.client.guilds.cache.get(w.guildId)?.channels.cache.size ?? 0,
+    (n) => n === 2,
+    5000,
+    `the bot to see guild ${name}`,
+  );
+  return w;
+}
+
+/**
+ * Marks the presence history now: the returned wait matches only op 3 updates sent after this
+ * call (emu.waitForPresence also matches the history, i.e. what earlier tests caused).
+ */
+export function presencesFromNow(emu: DiscordEmulator): { wait(pred: (p: PresenceRecord) => boolean, timeoutMs?: number): Promise<PresenceRecord>; since(): PresenceRecord[] } {
+  const before = new Set(emu.presences());
+  return {
+    wait: (pred, timeoutMs = 5000) => emu.waitForPresence((p) => !before.has(p) && pred(p), timeoutMs),
+    since: () => emu.presences().filter((p) => !before.has(p)),
+  };
 }
 
 export interface Harness extends World {

@@ -32,6 +32,9 @@ describe.each(DRIVERS)('backfill at start on $driver', ({ driver, skip }) => {
     // The cap: the three oldest of the gap; the fourth is not fetched.
     for (const m of away.slice(0, 3)) expect(await h.bot.db.messages.getByDiscordId(m.id), m.content).toMatchObject({ content: m.content, role: 'user', guildId: h.guildId });
     expect(await h.bot.db.messages.getByDiscordId(away[3].id)).toBeNull();
+    // The gap the limit left is said, per channel: from which id, how many.
+    expect(h.logs.find(/^backfill: #general: BACKFILL_MAX_MESSAGES/)).toEqual([expect.objectContaining({ level: 40, channelId: h.general, afterId: away[2].id, atLeast: 1 })]);
+    expect(h.logs.find(/^backfill: #general/)[0].msg).toBe(`backfill: #general: BACKFILL_MAX_MESSAGES (3) reached; 1 message(s) after ${away[2].id} were not fetched (raise BACKFILL_MAX_MESSAGES to keep them)`);
     expect(await h.bot.db.messages.getByDiscordId(elsewhere.id)).toBeNull();
     // History copies carry no nickname: bob keeps his.
     expect(await h.bot.db.users.getUserByChannel({ channel: 'discord', channelUserId: h.bob })).toMatchObject({ displayName: 'Bobby' });

@@ -4,11 +4,14 @@ import type { RecordedAuthor, RecordedCreate } from '../../src/recording/events'
 import { RecordingStore, StaleBatchError } from '../../src/recording/recording.store';
 import { DRIVERS, openTestDatabase } from '../helpers/databases';
 
-const ada: RecordedAuthor = { id: '110000000000000001', username: 'ada', displayName: 'Ada' };
-const bob = { id: '110000000000000002', username: 'bob', displayName: null };
+let made = 0;
+/** A person no other test wrote as (ids 13…). */
+function person(username: string, displayName: string | null = null): RecordedAuthor {
+  return { id: `13000000000000${String(++made).padStart(4, '0')}`, username, displayName };
+}
+/** A channel no other test wrote in (ids 23…). */
+const channel = () => `23000000000000${String(++made).padStart(4, '0')}`;
 const botUser = { id: '110000000000000099', username: 'chronicle', displayName: null };
-const C1 = '210000000000000001';
-const C2 = '210000000000000002';
 const G = '310000000000000001';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 
@@ -31,6 +34,9 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
   afterAll(async () => db?.dispose());
 
   it.skipIf(skip)('puts messages into per-user, per-channel sessions with an idle timeout', async () => {
+    const ada = person('ada', 'Ada');
+    const bob = person('bob');
+    const [C1, C2] = [channel(), channel()];
     const batch = [msg(ada, C1, 0), msg(ada, C1, 5), msg(bob, C1, 6), msg(ada, C2, 7), msg(ada, C1, 40)];
     const r = await rec.writeBatch(batch);
     expect(r).toMatchObject({ inserted: 5, duplicates: 0, usersCreated: 2, sessionsCreated: 4 });
@@ -49,14 +55,21 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('is idempotent: the same Discord message twice is one row', async () => {
+    const bob = person('bob');
+    const C1 = channel();
     const m = msg(bob, C1, 41);
     expect((await rec.writeBatch([m, { ...m }])).inserted).toBe(1);
     const again = await rec.writeBatch([{ ...m }]);
     expect(again).toMatchObject({ inserted: 0, duplicates: 1 });
-    expect(await db.messages.countMessages({ channelId: C1 })).toBe(5);
+    expect(await db.messages.countMessages({ channelId: C1 })).toBe(1);
   });
 
   it.skipIf(skip)('continues sessions from the database after a restart (cold caches)', async () => {
+    const ada = person('ada', 'Ada');
+    const bob = person('bob');
+    const C1 = channel();
+    // ada's session was last written at minute 40, bob's at 41.
+    await rec.writeBatch([msg(ada, C1, 40), msg(bob, C1, 41)]);
     const fresh = new RecordingStore(db, { idleMs });
     const r = await fresh.writeBatch([msg(ada, C1, 45), msg(bob, C1, 80)]);
     expect(r.sessionsCreated).toBe(1); // ada's 40-min session continues; bob idled out (41 → 80)
@@ -93,11 +106,17 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
     expect(await stored()).toEqual([(now.getTime() - T0) / 1000]);
   });
   it.skipIf(skip)('keeps username and display name current', async () => {
+    const ada = person('ada', 'Ada');
+    const C1 = channel();
+    await rec.writeBatch([msg(ada, C1, 40)]);
+    expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: ada.id })).toMatchObject({ username: 'ada', displayName: 'Ada' });
     await rec.writeBatch([msg({ ...ada, username: 'ada_l', displayName: 'Ada Lovelace' }, C1, 46)]);
     expect(await db.users.getUserByChannel({ channel: 'discord', channelUserId: ada.id })).toMatchObject({ username: 'ada_l', displayName: 'Ada Lovelace' });
   });
 
   it.skipIf(skip)("puts the bot's replies into the replied-to user's session", async () => {
+    const bob = person('bob');
+    const C2 = channel();
     const q = msg(bob, C2, 100);
     const reply = msg(botUser, C2, 100.1, { role: 'assistant', replyToId: q.discordMessageId });
     const own = msg(botUser, C2, 101, { role: 'assistant' });
@@ -110,11 +129,14 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
       ['assistant', reply.content],
     ]);
     const botRow = await db.users.getUserByChannel({ channel: 'discord', channelUserId: botUser.id });
-    const botSession = (await db.sessions.listSessionsForUser(botRow!.id))[0];
+    const botSession = (await db.sessions.listSessionsForUser(botRow!.id)).find((x) => x.channelId === C2)!;
     expect((await db.messages.listBySession(botSession.id)).map((m) => m.content)).toEqual([own.content]);
   });
 
   it.skipIf(skip)('applies edits and deletes, and creates a never-seen message from an edit', async () => {
+    const ada = person('ada', 'Ada');
+    const bob = person('bob');
+    const C2 = channel();
     const a = msg(ada, C2, 110);
     const b = msg(ada, C2, 111);
     const c = msg(ada, C2, 112);
@@ -170,6 +192,7 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('a user created by someone else after the batch was prepared makes it stale, not a failure', async () => {
+    const C1 = channel();
     const erin = { id: '110000000000000005', username: 'erin', displayName: null };
     const store = new RecordingStore(db, { idleMs });
     const events = [msg(erin, C1, 400)];
@@ -181,6 +204,7 @@ describe.each(DRIVERS)('recording store on $driver', ({ driver, skip }) => {
   });
 
   it.skipIf(skip)('a batch the database refuses leaves nothing behind: no user, session or message', async () => {
+    const C2 = channel();
     const fay = { id: '110000000000000006', username: 'fay', displayName: null };
     const good = msg(fay, C2, 500);
     // Refused by the database (NOT NULL), after the user and session rows went in: all rolled back.

@@ -51,6 +51,47 @@ async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
   }
 }
 
+/** A local Discord and a logged-in client of one test's own (for tests that disconnect the gateway). */
+async function ownDiscord(): Promise<{ emu: DiscordEmulator; client: Client; general: EmuChannel; alice: EmuUser; stop(): Promise<void> }> {
+  const emu = await DiscordEmulator.start({ botUsername: 'Chronicle' });
+  const guild = emu.createGuild({ name: 'Own Guild' });
+  const general = emu.createChannel({ guildId: guild.id, name: 'general' });
+  const alice = emu.createUser({ username: 'alice', globalName: 'Alice' });
+  emu.addMember(guild.id, alice.id);
+  const client = makeClient(emu);
+  await login(client, emu.token);
+  return {
+    emu,
+    client,
+    general,
+    alice,
+    async stop() {
+      await client.destroy();
+      await emu.stop();
+    },
+  };
+}
+
+/** The commands the shared client answers (registered before the tests: runCommand uses their option types). */
+function commandDefinitions() {
+  return [
+    new SlashCommandBuilder().setName('ping').setDescription('Ping'),
+    new SlashCommandBuilder()
+      .setName('echo')
+      .setDescription('Echo')
+      .addStringOption((o) => o.setName('text').setDescription('text').setRequired(true))
+      .addIntegerOption((o) => o.setName('times').setDescription('times')),
+    new SlashCommandBuilder().setName('slow').setDescription('Deferred'),
+    new SlashCommandBuilder().setName('export').setDescription('File'),
+    new SlashCommandBuilder().setName('buttons').setDescription('Buttons'),
+    new SlashCommandBuilder().setName('silent').setDescription('Never answers'),
+    new SlashCommandBuilder()
+      .setName('fruit')
+      .setDescription('Autocomplete')
+      .addStringOption((o) => o.setName('name').setDescription('fruit').setAutocomplete(true)),
+  ];
+}
+
 describe('DiscordEmulator with a discord.js Client', () => {
   let emu: DiscordEmulator;
   let client: Client;
@@ -72,6 +113,7 @@ describe('DiscordEmulator with a discord.js Client', () => {
     client = makeClient(emu);
     client.on(Events.InteractionCreate, (i: Interaction) => void handle(i));
     await login(client, emu.token);
+    await client.application!.commands.set(commandDefinitions().map((c) => c.toJSON()));
   });
 
   afterAll(async () => {
@@ -165,25 +207,15 @@ describe('DiscordEmulator with a discord.js Client', () => {
   });
 
   it('registers global and guild commands and returns ids', async () => {
-    const cmds = [
-      new SlashCommandBuilder().setName('ping').setDescription('Ping'),
-      new SlashCommandBuilder()
-        .setName('echo')
-        .setDescription('Echo')
-        .addStringOption((o) => o.setName('text').setDescription('text').setRequired(true))
-        .addIntegerOption((o) => o.setName('times').setDescription('times')),
-      new SlashCommandBuilder().setName('slow').setDescription('Deferred'),
-      new SlashCommandBuilder().setName('export').setDescription('File'),
-      new SlashCommandBuilder().setName('buttons').setDescription('Buttons'),
-      new SlashCommandBuilder().setName('silent').setDescription('Never answers'),
-      new SlashCommandBuilder()
-        .setName('fruit')
-        .setDescription('Autocomplete')
-        .addStringOption((o) => o.setName('name').setDescription('fruit').setAutocomplete(true)),
-    ];
+    // Registered once more (bulk overwrite: the same commands, the same ids).
+    const cmds = commandDefinitions();
+    const ids = new Map([...(await client.application!.commands.fetch()).values()].map((c) => [c.name, c.id]));
     const set = await client.application!.commands.set(cmds.map((c) => c.toJSON()));
     expect(set.size).toBe(cmds.length);
-    for (const c of set.values()) expect(c.id).toMatch(/^\d{17,20}$/);
+    for (const c of set.values()) {
+      expect(c.id).toMatch(/^\d{17,20}$/);
+      expect(c.id).toBe(ids.get(c.name));
+    }
     const guildSet = await client.application!.commands.set(
       [
         new SlashCommandBuilder()
@@ -269,10 +301,13 @@ describe('DiscordEmulator with a discord.js Client', () => {
   });
 
   it('records setPresence as op 3', async () => {
-    client.user!.setPresence({ status: 'dnd', activities: [{ name: 'the archives', type: 3 }] });
-    const p = await emu.waitForPresence((x) => x.status === 'dnd');
-    expect(p.activities[0]).toMatchObject({ name: 'the archives', type: 3 });
-    expect(emu.presence()?.status).toBe('dnd');
+    // A value of this test's own, and only updates sent after this point (not the history).
+    const before = new Set(emu.presences());
+    const name = `the archives ${Date.now()}`;
+    client.user!.setPresence({ status: 'dnd', activities: [{ name, type: 3 }] });
+    const p = await emu.waitForPresence((x) => !before.has(x) && x.activities[0]?.name === name);
+    expect(p).toMatchObject({ status: 'dnd', activities: [{ name, type: 3 }] });
+    expect(emu.presence()).toBe(p);
   });
 
   it('delivers edits, deletes and bulk deletes (and raw events for uncached messages)', async () => {
@@ -299,7 +334,10 @@ describe('DiscordEmulator with a discord.js Client', () => {
   });
 
   it('serves channel history newest first with before/after/around/limit', async () => {
-    const hist = emu.createChannel({ guildId: guild.id, name: 'history' });
+    // A guild of its own: the shared guild keeps the channels the ready test counts.
+    const own = emu.createGuild({ name: 'History Guild' });
+    await until(() => client.guilds.cache.has(own.id));
+    const hist = emu.createChannel({ guildId: own.id, name: 'history' });
     await until(() => client.channels.cache.has(hist.id));
     const base = Date.now() - 60_000;
     const ids = Array.from({ length: 10 }, (_, i) => emu.sendMessage({ channelId: hist.id, authorId: alice.id, content: `m${i}`, timestamp: new Date(base + i * 1000) }).id);
@@ -321,33 +359,46 @@ describe('DiscordEmulator with a discord.js Client', () => {
   });
 
   it('RESUMEs after a resumable disconnect and replays missed events exactly once', async () => {
-    const identifies = emu.identifyCount();
-    const received: string[] = [];
-    const onMsg = (m: Message) => {
-      if (m.content.startsWith('missed-')) received.push(m.content);
-    };
-    client.on(Events.MessageCreate, onMsg);
-    const resumed = next(client, Events.ShardResume, () => true, 5000);
-    emu.disconnect({ resumable: true });
-    for (let i = 0; i < 3; i++) emu.sendMessage({ channelId: general.id, authorId: alice.id, content: `missed-${i}` });
-    await resumed;
-    emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'missed-after' });
-    await until(() => received.includes('missed-after'));
-    client.off(Events.MessageCreate, onMsg);
-    expect(received).toEqual(['missed-0', 'missed-1', 'missed-2', 'missed-after']);
-    expect(emu.resumeCount()).toBe(1);
-    expect(emu.identifyCount()).toBe(identifies);
+    // A gateway of its own: the shared client's session (and identify count) stays as it is.
+    const { emu, client, general, alice, stop } = await ownDiscord();
+    try {
+      const identifies = emu.identifyCount();
+      const received: string[] = [];
+      const onMsg = (m: Message) => {
+        if (m.content.startsWith('missed-')) received.push(m.content);
+      };
+      client.on(Events.MessageCreate, onMsg);
+      const resumed = next(client, Events.ShardResume, () => true, 5000);
+      emu.disconnect({ resumable: true });
+      for (let i = 0; i < 3; i++) emu.sendMessage({ channelId: general.id, authorId: alice.id, content: `missed-${i}` });
+      await resumed;
+      emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'missed-after' });
+      await until(() => received.includes('missed-after'));
+      client.off(Events.MessageCreate, onMsg);
+      expect(received).toEqual(['missed-0', 'missed-1', 'missed-2', 'missed-after']);
+      expect(emu.resumeCount()).toBe(1);
+      expect(emu.identifyCount()).toBe(identifies);
+      expect(emu.violations()).toEqual([]);
+    } finally {
+      await stop();
+    }
   });
 
   it('re-IDENTIFYs after a non-resumable disconnect', async () => {
-    const identifies = emu.identifyCount();
-    emu.disconnect({ resumable: false });
-    // discord.js spaces IDENTIFYs 5 s apart (Discord's max_concurrency 1 bucket), hence the long wait.
-    await until(() => emu.identifyCount() === identifies + 1, 9000);
-    await emu.waitForReady(5000);
-    const got = next<[Message]>(client, Events.MessageCreate, (m) => m.content === 'after re-identify');
-    emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'after re-identify' });
-    await got;
+    const { emu, client, general, alice, stop } = await ownDiscord();
+    try {
+      const identifies = emu.identifyCount();
+      emu.disconnect({ resumable: false });
+      // discord.js spaces IDENTIFYs 5 s apart (Discord's max_concurrency 1 bucket), hence the long wait.
+      await until(() => emu.identifyCount() === identifies + 1, 9000);
+      await emu.waitForReady(5000);
+      const got = next<[Message]>(client, Events.MessageCreate, (m) => m.content === 'after re-identify');
+      emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'after re-identify' });
+      await got;
+      expect(emu.violations()).toEqual([]);
+    } finally {
+      await stop();
+    }
   }, 15000);
 
   it('refuses an invalid body with 50035 and records it', async () => {

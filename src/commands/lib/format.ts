@@ -1,6 +1,6 @@
 import type { ChatInputCommandInteraction, ButtonInteraction } from 'discord.js';
 import { DISCORD_CHANNEL, type Person } from '../../entities/User';
-import { displayName, type RecordedAuthor } from '../../recording/events';
+import { recordedAuthor, type RecordedAuthor } from '../../recording/events';
 
 /** A Discord timestamp tag: each reader sees it in their own time zone. */
 export function when(d: Date, style: 'f' | 'F' | 'R' | 't' | 'T' | 'd' | 'D' = 'f'): string {
@@ -45,5 +45,5 @@ export function personOf(i: ChatInputCommandInteraction | ButtonInteraction): Pe
  */
 export function authorOf(i: ChatInputCommandInteraction | ButtonInteraction): RecordedAuthor {
   const m = i.member as { nickname?: string | null; nick?: string | null } | null;
-  return { id: i.user.id, username: i.user.username, displayName: displayName(m?.nickname ?? m?.nick, i.user.globalName) };
+  return recordedAuthor({ id: i.user.id, username: i.user.username, global_name: i.user.globalName }, m?.nickname ?? m?.nick);
 }

@@ -1,6 +1,6 @@
 import { uuidV7 } from '../uuid-v7';
 import { In } from 'typeorm';
-import { User } from '../../entities/User';
+import { fitName, User } from '../../entities/User';
 import type { StoreContext } from '../database';
 import { NotFoundError } from '../errors';
 import { isUuid } from './ids';
@@ -22,7 +22,7 @@ export class UserStore {
 
   async createUser(input: NewUser): Promise<User> {
     const now = new Date();
-    const row = this.repo.create({ id: uuidV7(), channel: input.channel, channelUserId: input.channelUserId, username: input.username ?? null, displayName: input.displayName ?? null, createdAt: now, updatedAt: now });
+    const row = this.repo.create({ id: uuidV7(), channel: input.channel, channelUserId: input.channelUserId, username: fitOrNull(input.username), displayName: fitOrNull(input.displayName), createdAt: now, updatedAt: now });
     await this.ctx.write('insert users', (em) => em.insert(User, row));
     return row;
   }
@@ -63,8 +63,8 @@ export class UserStore {
     return this.ctx.write('update users', async (em) => {
       const row = isUuid(id) ? await em.findOneBy(User, { id }) : null;
       if (!row) throw new NotFoundError('user', id);
-      if (fields.username !== undefined) row.username = fields.username;
-      if (fields.displayName !== undefined) row.displayName = fields.displayName;
+      if (fields.username !== undefined) row.username = fitOrNull(fields.username);
+      if (fields.displayName !== undefined) row.displayName = fitOrNull(fields.displayName);
       row.updatedAt = new Date();
       await em.save(User, row);
       return row;
@@ -79,3 +79,5 @@ export class UserStore {
     return this.repo.count();
   }
 }
+
+const fitOrNull = (name: string | null | undefined): string | null => (name == null ? null : fitName(name));
