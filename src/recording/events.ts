@@ -91,7 +91,12 @@ export interface SessionRequest {
 
 export type RecordingRequest = ForgetRequest | SessionRequest;
 
-export type QueuedEvent = RecordedEvent | RecordingRequest;
+/**
+ * An event in the write queue. `seq` is its number in arrival order, given by the queue (and kept
+ * across restarts): the journal and the spill file both carry it, so what is in both is replayed
+ * once and what is committed not at all.
+ */
+export type QueuedEvent = (RecordedEvent | RecordingRequest) & { seq?: number };
 
 export function isRequest(e: QueuedEvent): e is RecordingRequest {
   return e.kind === 'forget' || e.kind === 'session';
