@@ -63,20 +63,27 @@ export class Journal {
     this.buffer.push(JSON.stringify(event));
     this.bufferLast = event.seq;
     this.stats.appended++;
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.sync();
-      }, this.opts.syncMs);
-      this.timer.unref();
-    }
+    this.later();
   }
 
-  /** Everything up to and including `seq` is committed: segments behind it go, the checkpoint follows at the next write. */
+  /** A write (of the buffer and the checkpoint) at most syncMs from now. */
+  private later(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.sync();
+    }, this.opts.syncMs);
+    this.timer.unref();
+  }
+
+  /** Everything up to and including `seq` is committed: segments behind it go, the checkpoint follows within syncMs. */
   committed(seq: number | undefined): void {
     if (seq === undefined || seq <= this.committedSeq) return;
     this.committedSeq = seq;
-    if (!this.closed) this.trimFull();
+    if (this.closed) return;
+    this.trimFull();
+    // The checkpoint follows too, so a replay after a crash skips what is committed.
+    this.later();
   }
 
   /** Writes and syncs the buffer and the checkpoint now (after a request: before anything behind it is written). */
