@@ -110,6 +110,9 @@ export class Journal {
         const first = (JSON.parse(lines[0]) as { seq: number }).seq;
         const file = path.join(this.opts.dir, `${String(first).padStart(16, '0')}.jsonl`);
         seg = this.current = { file, last, events: 0, handle: await open(file, 'a') };
+        // The new file's name is on disk too (a power loss could otherwise lose the whole file).
+        const dir = await open(this.opts.dir, 'r');
+        await dir.sync().finally(() => dir.close());
       }
       await seg.handle!.write(lines.join('\n') + '\n');
       await seg.handle!.datasync();
@@ -219,8 +222,19 @@ export function mergeJournalIntoSpill(dir: string, spillFile: string): { maxSeq:
     rmSync(tmp, { force: true });
     rmSync(spillFile, { force: true });
   }
+  syncDir(path.dirname(spillFile));
   rmSync(dir, { recursive: true, force: true });
   return { maxSeq, fromJournal };
+}
+
+/** Makes a rename or a removal in `dir` durable before the journal it replaces goes. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readCheckpoint(dir: string): number {

@@ -223,6 +223,7 @@ export class WriteQueue {
       this.backoff = 0;
       if (outcome === 'done') {
         this.queue.splice(0, batch.length);
+        this.spillFile.committed(batch[batch.length - 1].event.seq);
         if (this.journal) {
           this.journal.committed(batch[batch.length - 1].event.seq);
           // An erasure replayed after later messages were committed would erase those too: the

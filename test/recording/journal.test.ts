@@ -188,6 +188,27 @@ describe('the write queue with its journal', () => {
     expect(existsSync(d.journal)).toBe(false);
   });
 
+  it('a crash while the replay is only in memory (its file read to the end, not committed) loses nothing either', async () => {
+    const d = dataDir();
+    const db = new MemoryDb();
+    db.down = true;
+    const q = open(d, db);
+    for (let i = 1; i <= 900; i++) q.push(create(i, ADA));
+    await new Promise((r) => setTimeout(r, 100));
+    crash(q);
+    // The next start reads all 900 back into memory (below maxQueue) and cannot write them.
+    const replaying = open(d, db);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(replaying.depth).toBe(900);
+    crash(replaying);
+    db.down = false;
+    const last = open(d, db);
+    await last.flush();
+    expect(db.rows.size).toBe(900);
+    await last.close();
+    expect(readdirSync(d.dir)).toEqual([]);
+  });
+
   it('an erasure survives a crash, and one already applied is not replayed over later messages', async () => {
     // Journalled while the database is down (the checkpoint at 0), then all committed, then a
     // crash before the next periodic checkpoint: only the checkpoint written after the erasure
