@@ -156,14 +156,29 @@ describe('the write queue with its journal', () => {
   const BOB = '720000000000000002';
   const open = (d: { dir: string; journal: string; spill: string }, db: MemoryDb, logs = new LogCapture()) =>
     new WriteQueue(db as never, { maxBatch: 100, flushMs: 2, maxQueue: 1000, spillFile: d.spill, journal: { dir: d.journal, syncMs: 10, on: true }, logger: createLogger({ level: 'info', destination: logs }).logger });
-  /** kill -9: the queue is left as it is; only its lock goes (the next queue is in this same process). */
-  const crash = (q: WriteQueue) => {
-    const inside = q as unknown as { spillFile: SpillFile; journal: unknown; stopped: boolean; timer: NodeJS.Timeout | null };
-    inside.stopped = true; // it never writes again
+  /**
+   * kill -9 once the journal has synced what it was given (how long that takes depends on the
+   * machine: the tests wait for it rather than for a time). The queue is left as it is and never
+   * writes again; only its lock goes (the next queue is in this same process).
+   */
+  const journalOf = (q: WriteQueue) => (q as unknown as { journal: { closed: boolean; timer: NodeJS.Timeout | null; buffer: string[]; writing: Promise<void> } }).journal;
+  const synced = async (q: WriteQueue) => {
+    const journal = journalOf(q);
+    await until(
+      () => !journal.timer && !journal.buffer.length,
+      (done) => done,
+      10_000,
+      'the journal synced',
+    );
+    await journal.writing;
+  };
+  const crash = async (q: WriteQueue, opts: { waitForJournal?: boolean } = {}) => {
+    if (opts.waitForJournal !== false) await synced(q);
+    const inside = q as unknown as { spillFile: SpillFile; stopped: boolean; timer: NodeJS.Timeout | null };
+    inside.stopped = true;
     if (inside.timer) clearTimeout(inside.timer);
     inside.spillFile.release();
-    // Nor does its journal (a write under way finishes, as the kernel would finish it).
-    const journal = inside.journal as unknown as { closed: boolean; timer: NodeJS.Timeout | null };
+    const journal = journalOf(q);
     journal.closed = true;
     if (journal.timer) clearTimeout(journal.timer);
   };
@@ -177,7 +192,7 @@ describe('the write queue with its journal', () => {
     q.push({ kind: 'edit', discordMessageId: '5', content: 'edited', editedAt: new Date() });
     q.push({ kind: 'delete', discordMessageIds: ['6'], deletedAt: new Date() });
     await new Promise((r) => setTimeout(r, 200));
-    crash(q);
+    await crash(q);
     db.down = false;
     const again = open(d, db);
     await again.flush();
@@ -195,12 +210,12 @@ describe('the write queue with its journal', () => {
     const q = open(d, db);
     for (let i = 1; i <= 900; i++) q.push(create(i, ADA));
     await new Promise((r) => setTimeout(r, 100));
-    crash(q);
+    await crash(q);
     // The next start reads all 900 back into memory (below maxQueue) and cannot write them.
     const replaying = open(d, db);
     await new Promise((r) => setTimeout(r, 100));
     expect(replaying.depth).toBe(900);
-    crash(replaying);
+    await crash(replaying);
     db.down = false;
     const last = open(d, db);
     await last.flush();
@@ -220,12 +235,12 @@ describe('the write queue with its journal', () => {
     q.push(create(1, ADA));
     const erased = q.request({ kind: 'forget', person: { channel: 'discord', channelUserId: ADA } });
     q.push(create(2, ADA)); // after the erasure: stays
-    await new Promise((r) => setTimeout(r, 100));
+    await synced(q);
     db.down = false;
     await erased;
     await q.flush();
     const row = db.rows.get('2');
-    crash(q);
+    await crash(q, { waitForJournal: false });
     const again = open(d, db);
     await again.flush();
     expect([...db.rows.keys()]).toEqual(['2']);
@@ -242,7 +257,7 @@ describe('the write queue with its journal', () => {
     void r.request({ kind: 'forget', person: { channel: 'discord', channelUserId: ADA } }).catch(() => undefined);
     r.push(create(5, ADA));
     await new Promise((res) => setTimeout(res, 100));
-    crash(r);
+    await crash(r);
     db2.down = false;
     const after = open(e, db2);
     await after.flush();
