@@ -123,7 +123,8 @@ export function reviveEvent(raw: QueuedEvent): QueuedEvent {
   const revive = (o: Record<string, unknown>) => {
     for (const k of Object.keys(o)) {
       const v = o[k];
-      if (DATE_KEYS.has(k) && typeof v === 'string') o[k] = new Date(v);
+      // An ISO string, or epoch milliseconds (the journal writes those: cheaper).
+      if (DATE_KEYS.has(k) && (typeof v === 'string' || typeof v === 'number')) o[k] = new Date(v);
       else if (v && typeof v === 'object' && !Array.isArray(v) && k === 'full') revive(v as Record<string, unknown>);
     }
     return o;
