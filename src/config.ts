@@ -157,6 +157,8 @@ const EnvSchema = z.object({
   RECORDER_BATCH_SIZE: int('RECORDER_BATCH_SIZE', 1, 5_000),
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
+  JOURNAL: oneOf('JOURNAL', ['on', 'off'] as const, 'on (every event received is on disk within JOURNAL_SYNC_MS, so a crash loses none) or off (faster; a crash loses what was only in memory)'),
+  JOURNAL_SYNC_MS: int('JOURNAL_SYNC_MS', 1, 10_000, ' (milliseconds between journal writes: at most this much of what was received is lost in a crash)'),
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
   RECONCILE_MESSAGES: int('RECONCILE_MESSAGES', 0, 10_000, ' (recent messages per channel checked at start for edits and deletes made while the bot was away; 0 turns it off)'),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 1_000, 600_000, " (milliseconds a stop may take; keep it below the supervisor's stop timeout, Docker's is 10 s)"),
@@ -164,7 +166,7 @@ const EnvSchema = z.object({
     .string()
     .optional()
     .superRefine((v, ctx) => {
-      if (v !== undefined && !v.trim()) ctx.addIssue({ code: 'custom', message: `DATA_DIR must be a directory path (where the recorder keeps its spill file); unset it for the default (got "${v}")` });
+      if (v !== undefined && !v.trim()) ctx.addIssue({ code: 'custom', message: `DATA_DIR must be a directory path (where the recorder keeps its journal and spill file); unset it for the default (got "${v}")` });
     }),
 });
 
@@ -193,13 +195,15 @@ export interface Config {
   sqlitePollMs: number;
   /** Write-behind queue: rows per transaction, longest wait before a write, events held in memory. */
   recorder: { batchSize: number; flushMs: number; maxQueue: number };
+  /** The recorder's journal: written (on) or not, and the longest an event waits before it is on disk. */
+  journal: { on: boolean; syncMs: number };
   /** At start, messages fetched per channel to fill the gap since the last one recorded (0: off). */
   backfillMaxMessages: number;
   /** At start, the newest messages per channel compared with what is stored, for edits and deletes made meanwhile (0: off). */
   reconcileMessages: number;
   /** The longest a stop (SIGTERM) takes: what is not written by then is kept in the spill file. */
   shutdownTimeoutMs: number;
-  /** The process's own files (the recorder's spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
+  /** The process's own files (the recorder's journal and spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
   dataDir: string;
 }
 
@@ -248,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
+    journal: { on: (v.JOURNAL ?? 'on') === 'on', syncMs: v.JOURNAL_SYNC_MS ?? 50 },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 8_000,
     reconcileMessages: v.RECONCILE_MESSAGES ?? 300,
     dataDir: path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),

@@ -110,4 +110,13 @@ describe('config', () => {
       expect(() => loadConfig({ RECONCILE_MESSAGES: bad }, cwd)).toThrow(new RegExp(`RECONCILE_MESSAGES must be a whole number from 0 to 10000 \\(recent messages .*\\) \\(got "${bad}"\\)`));
     }
   });
+
+  it('JOURNAL: on by default, synced every 50 ms; off turns it off; a bad value names the variable and what it got', () => {
+    expect(loadConfig({}, cwd).journal).toEqual({ on: true, syncMs: 50 });
+    expect(loadConfig({ JOURNAL: 'OFF', JOURNAL_SYNC_MS: '10' }, cwd).journal).toEqual({ on: false, syncMs: 10 });
+    expect(() => loadConfig({ JOURNAL: 'maybe' }, cwd)).toThrow(/JOURNAL must be on \(.*\) or off \(.*\) \(got "maybe"\)/);
+    for (const bad of ['50ms', '0', '20000']) {
+      expect(() => loadConfig({ JOURNAL_SYNC_MS: bad }, cwd)).toThrow(new RegExp(`JOURNAL_SYNC_MS must be a whole number from 1 to 10000 \\(milliseconds .*\\) \\(got "${bad}"\\)`));
+    }
+  });
 });

@@ -125,6 +125,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       flushMs: config.recorder.flushMs,
       maxQueue: config.recorder.maxQueue,
       spillFile: path.join(config.dataDir, 'recorder-spill.jsonl'),
+      journal: { dir: path.join(config.dataDir, 'recorder-journal'), syncMs: config.journal.syncMs, on: config.journal.on },
       ...opts.queue,
       // Like the presence sync and the backfill, the queue and the recorder name their source in
       // each line (a child logger with it would write the key twice).

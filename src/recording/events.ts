@@ -91,7 +91,12 @@ export interface SessionRequest {
 
 export type RecordingRequest = ForgetRequest | SessionRequest;
 
-export type QueuedEvent = RecordedEvent | RecordingRequest;
+/**
+ * An event in the write queue. `seq` is its number in arrival order, given by the queue (and kept
+ * across restarts): the journal and the spill file both carry it, so what is in both is replayed
+ * once and what is committed not at all.
+ */
+export type QueuedEvent = (RecordedEvent | RecordingRequest) & { seq?: number };
 
 export function isRequest(e: QueuedEvent): e is RecordingRequest {
   return e.kind === 'forget' || e.kind === 'session';
@@ -118,7 +123,8 @@ export function reviveEvent(raw: QueuedEvent): QueuedEvent {
   const revive = (o: Record<string, unknown>) => {
     for (const k of Object.keys(o)) {
       const v = o[k];
-      if (DATE_KEYS.has(k) && typeof v === 'string') o[k] = new Date(v);
+      // An ISO string, or epoch milliseconds (the journal writes those: cheaper).
+      if (DATE_KEYS.has(k) && (typeof v === 'string' || typeof v === 'number')) o[k] = new Date(v);
       else if (v && typeof v === 'object' && !Array.isArray(v) && k === 'full') revive(v as Record<string, unknown>);
     }
     return o;

@@ -25,7 +25,7 @@ interface Reader {
  * The write queue's overflow on disk: events as JSON lines, oldest first. `append` adds at the
  * end; `take` reads back from the front (the file is claimed — renamed — and read a block at a
  * time, so a large spill never comes back into memory at once; later appends start a new file
- * behind it); `keep` puts what is left in memory back in front at shutdown; `recover` merges, at
+ * behind it; a file read to its end stays until `committed` passes its last event); `keep` puts what is left in memory back in front at shutdown; `recover` merges, at
  * start, what a process that died left behind (a file it was reading back first).
  *
  * One process owns the spill file: `recover` takes a lock (`<file>.lock`, proper-lockfile: a
@@ -36,6 +36,12 @@ interface Reader {
  */
 export class SpillFile {
   private reader: Reader | null = null;
+  /**
+   * Files read back to the end whose events may not be committed yet (in memory only): kept, as
+   * orphans a crash would leave, until `committed` reaches their last event's number.
+   */
+  private readonly finished: { file: string; lastSeq: number }[] = [];
+  private finishedCount = 0;
   /** Events on disk not yet taken (in the claimed file being read, then in the file). */
   private left = 0;
   private unlock: (() => void) | null = null;
@@ -107,7 +113,14 @@ export class SpillFile {
       for (const line of r.lines.splice(0, max - out.length)) out.push(reviveEvent(JSON.parse(line)));
       if (r.eof && !r.lines.length) {
         closeSync(r.fd);
-        rmSync(r.file, { force: true });
+        const lastSeq = out.length ? out[out.length - 1].seq : undefined;
+        if (lastSeq === undefined) rmSync(r.file, { force: true });
+        else {
+          // Named like an orphan of a dead reader: a crash before the commit replays it.
+          const kept = `${this.file}.${++this.finishedCount}.reading`;
+          renameSync(r.file, kept);
+          this.finished.push({ file: kept, lastSeq });
+        }
         this.reader = null;
       }
     }
@@ -115,12 +128,21 @@ export class SpillFile {
     return out;
   }
 
+  /** Everything up to sequence number `seq` is committed: files read back up to it are deleted. */
+  committed(seq: number | undefined): void {
+    if (seq === undefined) return;
+    while (this.finished.length && this.finished[0].lastSeq <= seq) rmSync(this.finished.shift()!.file, { force: true });
+  }
+
   /**
    * At shutdown: `inMemory` (older than anything on disk), then the rest of a file being read
    * back, then the file, all into the file in that order, for the next start.
    */
   keep(inMemory: QueuedEvent[]): void {
-    if (!inMemory.length && !this.reader) return;
+    if (!inMemory.length && !this.reader) {
+      for (const f of this.finished.splice(0)) rmSync(f.file, { force: true }); // all committed
+      return;
+    }
     mkdirSync(path.dirname(this.file), { recursive: true });
     const merged = `${this.file}.closing`;
     const out = openSync(merged, 'w');
@@ -135,6 +157,8 @@ export class SpillFile {
     if (existsSync(this.file)) copyRest(openSync(this.file, 'r'), out, Buffer.alloc(0));
     closeSync(out);
     renameSync(merged, this.file);
+    // What they held is committed or in `inMemory`, now in the file.
+    for (const f of this.finished.splice(0)) rmSync(f.file, { force: true });
     this.left += inMemory.length;
   }
 

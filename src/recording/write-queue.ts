@@ -3,6 +3,7 @@ import { DataError, ForeignKeyError, UniqueViolationError, ValidationError } fro
 import type { Logger } from '../logger';
 import { concerns, isRequest, messageIds, type ForgetRequest, type QueuedEvent, type RecordedEvent, type RecordingRequest, type SessionRequest } from './events';
 import type { BatchResult, PreparedBatch } from './recording.store';
+import { Journal, mergeJournalIntoSpill } from './journal';
 import { SpillFile } from './spill-file';
 
 /** A request as a command hands it over, before it has its ticket. */
@@ -27,6 +28,12 @@ export interface WriteQueueOptions {
   /** Events held in memory; beyond this they go to `spillFile` and come back when there is room. */
   maxQueue: number;
   spillFile: string;
+  /**
+   * The journal's directory, read at start either way (what an earlier run left is replayed), and
+   * whether it is written (JOURNAL): every event received, on disk within `syncMs`, so a crash
+   * loses none. Off, what is only in memory dies with the process.
+   */
+  journal?: { dir: string; syncMs: number; on: boolean };
   logger: Logger;
 }
 
@@ -65,6 +72,9 @@ const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError, DataE
 export class WriteQueue {
   private queue: Item[] = [];
   private readonly spillFile: SpillFile;
+  private readonly journal: Journal | null = null;
+  /** The last sequence number given (events are numbered in arrival order, on from an earlier run's). */
+  private seq = 0;
   /** Commands waiting for their requests, by ticket. */
   private readonly waiters = new Map<string, Waiter>();
   /** Items at the head of the queue being written or prepared ahead: never dropped. */
@@ -99,6 +109,13 @@ export class WriteQueue {
       opts.logger.error({ source: 'recorder', spillFile: opts.spillFile, err: e.message }, 'recorder: lost the lock on the spill file (another process may be using the same data directory)'),
     );
     this.recoverSpill();
+    if (opts.journal?.on) {
+      this.journal = new Journal({
+        dir: opts.journal.dir,
+        syncMs: opts.journal.syncMs,
+        onError: (e) => opts.logger.error({ source: 'recorder', journal: opts.journal!.dir, err: e.message }, 'recorder: could not write the journal; events received meanwhile are in memory only'),
+      });
+    }
   }
 
   /** The message ids an earlier run kept on disk, per channel, until backfill takes them. */
@@ -125,6 +142,10 @@ export class WriteQueue {
 
   push(event: QueuedEvent): void {
     this.stats.received++;
+    event.seq = ++this.seq;
+    // Session requests are not journalled: the command has not answered yet, and one replayed
+    // after it was applied would end a session it opened (docs/recording.md).
+    if (this.journal && event.kind !== 'session') this.journal.append(event as QueuedEvent & { seq: number });
     // Once anything is on disk, later events go there too, behind it: the order is kept.
     if (this.spilled > 0 || this.queue.length >= this.opts.maxQueue) {
       this.spill([{ event, at: performance.now() }]);
@@ -202,6 +223,13 @@ export class WriteQueue {
       this.backoff = 0;
       if (outcome === 'done') {
         this.queue.splice(0, batch.length);
+        this.spillFile.committed(batch[batch.length - 1].event.seq);
+        if (this.journal) {
+          this.journal.committed(batch[batch.length - 1].event.seq);
+          // An erasure replayed after later messages were committed would erase those too: the
+          // checkpoint is on disk before anything behind a request is written.
+          if (isRequest(batch[0].event)) await this.journal.checkpoint();
+        }
         this.advance(batch.length);
         if (this.suspect > 0) this.suspect -= batch.length;
       }
@@ -341,6 +369,13 @@ export class WriteQueue {
 
   /** Events a process that died kept on disk are replayed first. */
   private recoverSpill(): void {
+    // The lock first; then what the journal holds merged into the spill file, each event once.
+    this.spillFile.recover();
+    const dir = this.opts.journal?.dir;
+    if (dir) {
+      const merged = mergeJournalIntoSpill(dir, this.opts.spillFile);
+      this.seq = merged.maxSeq;
+    }
     const n = this.spillFile.recover();
     if (!n) return;
     this.recovered = this.spillFile.messageIds();
@@ -395,6 +430,8 @@ export class WriteQueue {
       this.stats.spilled += left.length;
       this.opts.logger.error({ source: 'recorder', kept: this.spilled, spillFile: this.opts.spillFile }, 'recorder: database unavailable at shutdown; unwritten events kept on disk for the next start');
     }
+    // Kept in the spill file and the journal both: the next start takes each event once.
+    await this.journal?.close(done);
     // Requests kept on disk are applied at the next start; the commands waiting hear so now.
     for (const w of this.waiters.values()) w.reject(new Error('the database is unavailable; the change is kept on disk and applied when the bot next starts'));
     this.waiters.clear();
