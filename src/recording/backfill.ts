@@ -2,9 +2,9 @@ import { Routes, type APIMessage, type Client, type GuildBasedChannel } from 'di
 import type { MessageStore } from '../database/stores/message.store';
 import type { Logger } from '../logger';
 import type { Recorder } from './recorder';
+import { eachChannel, HISTORY_PAGE, historyChannels } from './history';
 
-const PAGE = 100;
-const CONCURRENCY = 4;
+const PAGE = HISTORY_PAGE;
 
 export interface BackfillResult {
   channels: number;
@@ -68,20 +68,13 @@ export async function backfill(client: Client, messages: MessageStore, recorder:
       }
     }
   };
-  for (let i = 0; i < todo.length; i += CONCURRENCY) {
-    await Promise.all(todo.slice(i, i + CONCURRENCY).map((c) => work(c).catch((e: Error) => logger.warn({ source: 'backfill', channelId: c.id, err: e.message }, `backfill: could not read the history of #${c.name}; skipped`))));
-  }
+  await eachChannel(todo, 'backfill', logger, work);
   if (result.messages || result.known)
     logger.info(
       { source: 'backfill', channels: result.channels, messages: result.messages, known: result.known, gaps: result.gaps.length },
       `backfilled ${result.messages} new message(s) sent while the bot was away, in ${result.channels} channel(s)${result.known ? ` (${result.known} more were already kept on disk and are replayed from there)` : ''}`,
     );
   return result;
-}
-
-/** The guild text channels (threads included) in scope whose history the bot may read; DMs never. */
-export function historyChannels(client: Client, recorder: Recorder): GuildBasedChannel[] {
-  return [...client.channels.cache.values()].filter((c): c is GuildBasedChannel => !c.isDMBased() && c.isTextBased() && recorder.inScope(c.id) && !!c.guild.members.me?.permissionsIn(c).has(['ViewChannel', 'ReadMessageHistory']));
 }
 
 function minId(ids: ReadonlySet<string>): bigint {

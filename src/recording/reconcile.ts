@@ -1,11 +1,10 @@
 import { Routes, SnowflakeUtil, type APIMessage, type Client, type GuildBasedChannel } from 'discord.js';
 import type { MessageStore } from '../database/stores/message.store';
 import type { Logger } from '../logger';
-import { historyChannels } from './backfill';
+import { eachChannel, HISTORY_PAGE, historyChannels } from './history';
 import type { Recorder } from './recorder';
 
-const PAGE = 100;
-const CONCURRENCY = 4;
+const PAGE = HISTORY_PAGE;
 
 export interface ReconcileResult {
   /** Channels whose recent history was compared with what is stored. */
@@ -93,9 +92,7 @@ export async function reconcile(client: Client, messages: MessageStore, recorder
       logger.debug({ source: 'reconcile', channelId: channel.id, edits: edited.length, deletes: deleted.length, fetched: fetched.length }, `reconcile: #${channel.name}: ${edited.length} edit(s), ${deleted.length} delete(s)`);
   };
 
-  for (let i = 0; i < todo.length; i += CONCURRENCY) {
-    await Promise.all(todo.slice(i, i + CONCURRENCY).map((c) => work(c).catch((e: Error) => logger.warn({ source: 'reconcile', channelId: c.id, err: e.message }, `reconcile: could not read the history of #${c.name}; skipped`))));
-  }
+  await eachChannel(todo, 'reconcile', logger, work);
   if (result.channels) logger.info({ source: 'reconcile', ...result }, `reconciled: ${result.edits} edit(s), ${result.deletes} delete(s) in ${result.channels} channel(s)`);
   return result;
 }

@@ -3,14 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DRIVERS, scratchDatabase, type ScratchDb } from '../helpers/databases';
-import { blockWrites, externalExec } from '../helpers/external';
+import { blockWrites, externalExec, countMessages, waitForMessages } from '../helpers/external';
 import { startWorld, until } from '../helpers/harness';
 import { runBot } from '../helpers/process';
-
-async function countMessages(scratch: ScratchDb): Promise<number> {
-  const [row] = (await externalExec(scratch, 'SELECT COUNT(*) AS n FROM messages')) as { n: number | string }[];
-  return Number(row.n);
-}
 
 /** The journal's segment files, as text. */
 function journalled(dataDir: string): string {
@@ -44,12 +39,7 @@ describe.each(DRIVERS)('kill -9 while the database is unavailable ($driver)', ({
         const first = runBot(env);
         await first.ready();
         const before = world.emu.sendMessage({ channelId: world.general, authorId: world.ada, content: 'before the outage' }).id;
-        await until(
-          () => countMessages(db),
-          (n) => n === 1,
-          10_000,
-          'the first message recorded',
-        );
+        await waitForMessages(db, 1, 'the first message recorded', 10_000);
 
         lock = await blockWrites(db);
         const ids = Array.from({ length: MESSAGES }, (_, i) => world.emu.sendMessage({ channelId: i % 2 ? world.general : world.random, authorId: i % 3 ? world.ada : world.bob, content: `during the outage ${i}` }).id);

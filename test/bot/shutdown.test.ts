@@ -3,19 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../src/database/database';
-import { DRIVERS, scratchDatabase, type ScratchDb } from '../helpers/databases';
-import { blockWrites, externalExec } from '../helpers/external';
+import { DRIVERS, scratchDatabase } from '../helpers/databases';
+import { blockWrites, externalExec, countMessages, waitForMessages } from '../helpers/external';
 import { startWorld, until } from '../helpers/harness';
 import { runBot } from '../helpers/process';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** Start-up of the signal handler's work and the exit itself, on a loaded machine. */
 const MARGIN_MS = 2500;
-
-async function countMessages(scratch: ScratchDb): Promise<number> {
-  const [row] = (await externalExec(scratch, 'SELECT COUNT(*) AS n FROM messages')) as { n: number | string }[];
-  return Number(row.n);
-}
 
 describe.each(DRIVERS)('SIGTERM while the database is unavailable ($driver)', ({ driver, skip }) => {
   it.skipIf(skip)(
@@ -32,12 +27,7 @@ describe.each(DRIVERS)('SIGTERM while the database is unavailable ($driver)', ({
         const first = runBot(env);
         await first.ready();
         world.emu.sendMessage({ channelId: world.general, authorId: world.ada, content: 'before the outage' });
-        await until(
-          () => countMessages(db),
-          (n) => n === 1,
-          10_000,
-          'the first message recorded',
-        );
+        await waitForMessages(db, 1, 'the first message recorded', 10_000);
 
         lock = await blockWrites(db);
         const ids = Array.from({ length: 300 }, (_, i) => world.emu.sendMessage({ channelId: i % 2 ? world.general : world.random, authorId: i % 3 ? world.ada : world.bob, content: `during the outage ${i}` }).id);
@@ -62,12 +52,7 @@ describe.each(DRIVERS)('SIGTERM while the database is unavailable ($driver)', ({
 
         const second = runBot(env);
         await second.ready();
-        await until(
-          () => countMessages(db),
-          (n) => n === 301,
-          20_000,
-          'the kept messages recorded',
-        );
+        await waitForMessages(db, 301, 'the kept messages recorded', 20_000);
         expect(second.stdout).toMatch(/"events":300,"msg":"recorder: replaying events kept on disk by an earlier run"/);
         const check = await Database.open(db.config);
         try {
@@ -102,12 +87,7 @@ describe.each(DRIVERS)('the next start after an outage ($driver)', ({ driver, sk
         const first = runBot(env);
         await first.ready();
         world.emu.sendMessage({ channelId: world.general, authorId: world.ada, content: 'committed' });
-        await until(
-          () => countMessages(db),
-          (n) => n === 1,
-          10_000,
-          'the first message recorded',
-        );
+        await waitForMessages(db, 1, 'the first message recorded', 10_000);
         // 250 received while writes are blocked: on disk at the stop, not committed.
         lock = await blockWrites(db);
         for (let i = 0; i < 250; i++) world.emu.sendMessage({ channelId: world.general, authorId: world.ada, content: `kept on disk ${i}` });
@@ -131,12 +111,7 @@ describe.each(DRIVERS)('the next start after an outage ($driver)', ({ driver, sk
         await lock.release();
         lock = null;
         await second.ready();
-        await until(
-          () => countMessages(db),
-          (n) => n === 311,
-          20_000,
-          'every message: 1 committed, 250 from disk, 60 backfilled',
-        );
+        await waitForMessages(db, 311, 'every message: 1 committed, 250 from disk, 60 backfilled', 20_000);
         const [row] = (await externalExec(db, 'SELECT COUNT(*) AS n FROM messages WHERE discord_message_id = ?', [away[59]])) as { n: number | string }[];
         expect(Number(row.n)).toBe(1);
         expect(second.stdout).toMatch(/"messages":60,"known":250,"gaps":0,"msg":"backfilled 60 new message\(s\) sent while the bot was away, in 1 channel\(s\) \(250 more were already kept on disk and are replayed from there\)"/);

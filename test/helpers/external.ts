@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { ScratchDb } from './databases';
+import { until } from './harness';
 
 /** Runs SQL from a separate connection (not the bot's), as an operator or another process would. */
 export async function externalExec(scratch: ScratchDb, sql: string, params: unknown[] = []): Promise<unknown[]> {
@@ -61,4 +62,20 @@ export async function blockWrites(scratch: ScratchDb, opts: { readsToo?: boolean
   const exec = (sql: string) => new Promise<void>((res, rej) => db.exec(sql, (e) => (e ? rej(e) : res())));
   await exec('BEGIN IMMEDIATE');
   return { release: () => exec('ROLLBACK').then(() => new Promise<void>((r) => db.close(() => r()))) };
+}
+
+/** Messages stored, counted from a connection of the test's own. */
+export async function countMessages(scratch: ScratchDb): Promise<number> {
+  const [row] = (await externalExec(scratch, 'SELECT COUNT(*) AS n FROM messages')) as { n: number | string }[];
+  return Number(row.n);
+}
+
+/** Waits until exactly `n` messages are stored. */
+export function waitForMessages(scratch: ScratchDb, n: number, what: string, timeoutMs = 10_000): Promise<number> {
+  return until(
+    () => countMessages(scratch),
+    (c) => c === n,
+    timeoutMs,
+    what,
+  );
 }
