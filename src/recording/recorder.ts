@@ -25,8 +25,6 @@ const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, Me
  */
 export class Recorder {
   private accepting = false;
-  /** While set, live events wait here (backfill at start goes first, so sessions see time order). */
-  private held: RecordedEvent[] | null = null;
   /** The ids of the messages created among `held` (backfill leaves those to their live copy). */
   private heldIds: Set<string> | null = null;
   private botUserId: string | null = null;
@@ -60,17 +58,18 @@ export class Recorder {
     this.out(event);
   }
 
-  /** Holds live events back (in memory) until release(): used while history is backfilled. */
+  /**
+   * Holds live events back until release(), while history is read at start (backfill and
+   * reconcile go first, so sessions see time order). The queue holds them, in its journal too.
+   */
   hold(): void {
-    this.held ??= [];
     this.heldIds ??= new Set();
+    this.queue.hold();
   }
 
   release(): void {
-    const held = this.held ?? [];
-    this.held = null;
     this.heldIds = null;
-    for (const e of held) this.queue.push(e);
+    this.queue.release();
   }
 
   /**
@@ -83,7 +82,7 @@ export class Recorder {
       if (this.heldIds?.has(d.id)) continue;
       const ev = this.toCreate(d);
       if (ev) {
-        this.queue.push({ ...ev, fromHistory: true });
+        this.queue.push({ ...ev, fromHistory: true }, { ahead: true });
         n++;
       }
     }
@@ -100,17 +99,15 @@ export class Recorder {
   pushReconciled(edited: APIMessage[], deletedIds: string[]): void {
     for (const d of edited) {
       if (!d.edited_timestamp) continue;
-      this.queue.push({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? this.wellFormed(d.content, d.id) : '', editedAt: new Date(d.edited_timestamp), full: null });
+      this.queue.push({ kind: 'edit', discordMessageId: d.id, content: this.opts.recordContent ? this.wellFormed(d.content, d.id) : '', editedAt: new Date(d.edited_timestamp), full: null }, { ahead: true });
     }
     // The time the bot learnt of the delete, as for a live MESSAGE_DELETE.
-    if (deletedIds.length) this.queue.push({ kind: 'delete', discordMessageIds: deletedIds, deletedAt: new Date() });
+    if (deletedIds.length) this.queue.push({ kind: 'delete', discordMessageIds: deletedIds, deletedAt: new Date() }, { ahead: true });
   }
 
   private out(event: RecordedEvent): void {
-    if (this.held) {
-      this.held.push(event);
-      if (event.kind === 'create') this.heldIds!.add(event.discordMessageId);
-    } else this.queue.push(event);
+    if (this.heldIds && event.kind === 'create') this.heldIds.add(event.discordMessageId);
+    this.queue.push(event);
   }
 
   private handle(packet: GatewayDispatchPayload): void {

@@ -75,6 +75,16 @@ export class WriteQueue {
   private readonly journal: Journal | null = null;
   /** The last sequence number given (events are numbered in arrival order, on from an earlier run's). */
   private seq = 0;
+  /** While set (start-up: history is read first), live events wait here, journalled but not written. */
+  private held: Item[] | null = null;
+  /**
+   * The numbers of the held events not yet committed, ascending. Held events are written after
+   * later ones (history read meanwhile), so the journal's checkpoint — "everything up to here is
+   * committed" — stops below the first of them until it is.
+   */
+  private heldOutstanding: number[] = [];
+  /** The highest number committed so far. */
+  private maxCommitted = 0;
   /** Commands waiting for their requests, by ticket. */
   private readonly waiters = new Map<string, Waiter>();
   /** Items at the head of the queue being written or prepared ahead: never dropped. */
@@ -140,19 +150,61 @@ export class WriteQueue {
     return this.queue.length + this.spilled;
   }
 
-  push(event: QueuedEvent): void {
+  /**
+   * Queues an event (numbered and journalled first). While the queue holds (`hold()`), a live
+   * event waits until `release()`; `ahead` (history read at start) goes through at once.
+   */
+  push(event: QueuedEvent, opts: { ahead?: boolean } = {}): void {
     this.stats.received++;
     event.seq = ++this.seq;
     // Session requests are not journalled: the command has not answered yet, and one replayed
     // after it was applied would end a session it opened (docs/recording.md).
     if (this.journal && event.kind !== 'session') this.journal.append(event as QueuedEvent & { seq: number });
-    // Once anything is on disk, later events go there too, behind it: the order is kept.
-    if (this.spilled > 0 || this.queue.length >= this.opts.maxQueue) {
-      this.spill([{ event, at: performance.now() }]);
-    } else {
-      this.queue.push({ event, at: performance.now() });
+    if (this.held && !opts.ahead && !isRequest(event)) {
+      this.held.push({ event, at: performance.now() });
+      this.heldOutstanding.push(event.seq);
+      return;
     }
+    this.enqueue({ event, at: performance.now() });
     this.schedule();
+  }
+
+  private enqueue(item: Item): void {
+    // Once anything is on disk, later events go there too, behind it: the order is kept.
+    if (this.spilled > 0 || this.queue.length >= this.opts.maxQueue) this.spill([item]);
+    else this.queue.push(item);
+  }
+
+  /**
+   * Holds live events back until `release()` (while history is read at start, so sessions see
+   * time order). They are in the journal all the while: a crash meanwhile loses none of them.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Queues the held events behind what was read meanwhile. */
+  release(): void {
+    const held = this.held;
+    this.held = null;
+    if (!held?.length) return;
+    for (const item of held) this.enqueue(item);
+    this.schedule();
+  }
+
+  /** Events held back, not yet queued. */
+  get holding(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /** A committed batch: the journal and the spill file may let go of everything up to the last number below any held event still waiting. */
+  private markCommitted(batch: Item[]): number {
+    for (const { event } of batch) {
+      if (event.seq === undefined) continue;
+      if (this.heldOutstanding.length && this.heldOutstanding[0] === event.seq) this.heldOutstanding.shift();
+      if (event.seq > this.maxCommitted) this.maxCommitted = event.seq;
+    }
+    return this.heldOutstanding.length ? Math.min(this.maxCommitted, this.heldOutstanding[0] - 1) : this.maxCommitted;
   }
 
   /**
@@ -170,8 +222,8 @@ export class WriteQueue {
   /** Marks the person's messages waiting in memory (not those being written) as dropped; returns how many creates. */
   private dropStaged(discordUserId: string): number {
     let creates = 0;
-    for (let i = this.busy; i < this.queue.length; i++) {
-      const it = this.queue[i];
+    const waiting = this.queue.slice(this.busy).concat(this.held ?? []);
+    for (const it of waiting) {
       if (!it.dropped && concerns(it.event, discordUserId)) {
         it.dropped = true;
         this.stats.dropped++;
@@ -223,9 +275,10 @@ export class WriteQueue {
       this.backoff = 0;
       if (outcome === 'done') {
         this.queue.splice(0, batch.length);
-        this.spillFile.committed(batch[batch.length - 1].event.seq);
+        const mark = this.markCommitted(batch);
+        this.spillFile.committed(mark);
         if (this.journal) {
-          this.journal.committed(batch[batch.length - 1].event.seq);
+          this.journal.committed(mark);
           // An erasure replayed after later messages were committed would erase those too: the
           // checkpoint is on disk before anything behind a request is written.
           if (isRequest(batch[0].event)) await this.journal.checkpoint();
@@ -398,7 +451,8 @@ export class WriteQueue {
    * logged and dropped), retrying as long as that takes. Events arriving meanwhile do not delay it.
    */
   flush(): Promise<void> {
-    const target = this.stats.received;
+    // Held events are written after release(): a flush meanwhile waits for the rest.
+    const target = this.stats.received - this.holding;
     if (this.processed >= target) return Promise.resolve();
     if (this.timer && !this.backoff) {
       clearTimeout(this.timer);
@@ -417,6 +471,7 @@ export class WriteQueue {
    */
   async close(timeoutMs = 8_000): Promise<void> {
     this.closed = true;
+    this.release(); // a stop during start-up: what was held is written (or kept) with the rest
     let timeout: NodeJS.Timeout | undefined;
     const done = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timeout = setTimeout(() => r(false), Math.max(0, timeoutMs))))]);
     clearTimeout(timeout);

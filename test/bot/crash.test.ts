@@ -87,3 +87,68 @@ describe.each(DRIVERS)('kill -9 while the database is unavailable ($driver)', ({
     120_000,
   );
 });
+
+describe.each(DRIVERS)('kill -9 while the bot reads history at start ($driver)', ({ driver, skip }) => {
+  it.skipIf(skip)(
+    'loses none of the live events held meanwhile: they are in the journal, not only in memory',
+    async () => {
+      const world = await startWorld();
+      const db = await scratchDatabase(driver, 'crash_hold');
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chronicle-data-crash-hold-'));
+      // Backfill of one message per channel: after the crash it cannot bring back what was held.
+      const env = { DATABASE_URL: db.url, DISCORD_TOKEN: world.emu.token, DISCORD_API_URL: world.emu.apiUrl, DATA_DIR: dataDir, MIGRATIONS: 'auto', BACKFILL_MAX_MESSAGES: '1', RECONCILE_MESSAGES: '0' };
+      let gate: { waiting: () => number; release: () => void } | null = null;
+      try {
+        const first = runBot(env);
+        await first.ready();
+        const before = world.emu.sendMessage({ channelId: world.general, authorId: world.ada, content: 'before the restart' }).id;
+        await waitForMessages(db, 1, 'the first message recorded', 10_000);
+        expect((await first.stop()).code).toBe(0);
+
+        // Discord is slow to answer history: the second run stays in its start-up backfill,
+        // holding live events back, while people go on writing.
+        gate = world.emu.holdRequests((method, p) => method === 'GET' && /^\/channels\/\d+\/messages$/.test(p));
+        const second = runBot(env);
+        await until(
+          () => gate!.waiting(),
+          (n) => n > 0,
+          30_000,
+          'the second run reading history',
+        );
+        const ids = Array.from({ length: 40 }, (_, i) => world.emu.sendMessage({ channelId: world.general, authorId: i % 2 ? world.ada : world.bob, content: `while the bot starts ${i}` }).id);
+        await until(
+          () => journalled(dataDir),
+          (text) => text.includes(`"discordMessageId":"${ids[ids.length - 1]}"`),
+          10_000,
+          'the last live message in the journal',
+        ).catch(() => undefined);
+        second.child.kill('SIGKILL');
+        expect(await second.exited).toBe(-1);
+        gate.release();
+        gate = null;
+        expect(await recordedIds(db)).toEqual([before]);
+
+        const third = runBot(env);
+        await third.ready();
+        await until(
+          () => countMessages(db),
+          (n) => n >= ids.length + 1,
+          20_000,
+          'every message recorded after the restart',
+        ).catch(() => undefined);
+        const got = await recordedIds(db);
+        const seen = new Set(got);
+        const missing = ids.filter((id) => !seen.has(id));
+        expect(missing.length, `${missing.length} of ${ids.length} messages missing`).toBe(0);
+        expect(got.length).toBe(ids.length + 1);
+        expect((await third.stop()).code, third.stderr).toBe(0);
+      } finally {
+        gate?.release();
+        await world.emu.stop();
+        await db.dispose();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+});

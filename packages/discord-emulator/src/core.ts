@@ -21,6 +21,8 @@ export class Core {
   /** Called with each request once its answer is decided, before it is sent (see DiscordEmulator.onRequest). */
   readonly requestListeners = new Set<(r: RequestRecord) => void>();
   readonly violations: Violation[] = [];
+  /** REST requests that wait before they are answered (DiscordEmulator.holdRequests). */
+  readonly gates = new Set<RequestGate>();
   readonly interactionResponseMs: number;
   port = 0;
 
@@ -64,6 +66,16 @@ export class Core {
     }
   }
 
+  /** Waits while a gate holds requests like this one. */
+  async passGates(method: string, path: string): Promise<void> {
+    for (const g of this.gates) {
+      if (!g.match(method, path)) continue;
+      g.waiting++;
+      await g.open;
+      g.waiting--;
+    }
+  }
+
   log(line: string): void {
     this.options.logger?.(line);
   }
@@ -72,4 +84,10 @@ export class Core {
     this.violations.push(v);
     this.log(`violation ${v.kind} ${v.method} ${v.path}: ${typeof v.detail === 'string' ? v.detail : JSON.stringify(v.detail)}`);
   }
+}
+
+export interface RequestGate {
+  match: (method: string, path: string) => boolean;
+  open: Promise<void>;
+  waiting: number;
 }

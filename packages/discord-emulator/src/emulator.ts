@@ -208,6 +208,22 @@ export class DiscordEmulator {
     this.core.requestListeners.add(fn);
     return () => this.core.requestListeners.delete(fn);
   }
+  /**
+   * Holds REST requests that `match` (method, path under /api/v10) unanswered until `release()`
+   * (a slow Discord: a test can keep the bot reading history at start). `waiting()` counts them.
+   */
+  holdRequests(match: (method: string, path: string) => boolean): { waiting: () => number; release: () => void } {
+    let release!: () => void;
+    const gate = { match, waiting: 0, open: new Promise<void>((r) => (release = r)) };
+    this.core.gates.add(gate);
+    return {
+      waiting: () => gate.waiting,
+      release: () => {
+        this.core.gates.delete(gate);
+        release();
+      },
+    };
+  }
   violations(): Violation[] {
     return [...this.core.violations];
   }

@@ -148,6 +148,7 @@ export class HttpServer {
         const invalid = validateBody(schema, body);
         if (invalid) throw new ApiError(400, invalid, 'invalid_body');
       }
+      await core.passGates(method, apiPath!);
       const reply = await route.handler(ctx);
       // The answer is fixed before request listeners run: what they change (a message edited in
       // place, say) is not in it, as with a change Discord makes just after answering.
