@@ -1,7 +1,10 @@
 import { Client, Events, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
 
-/** Guilds, guild messages, DMs, and message content (privileged: switch it on in the developer portal). */
-export const BOT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent];
+/**
+ * Guilds, guild messages, DMs, their reactions (not privileged), and message content (privileged:
+ * switch it on in the developer portal).
+ */
+export const BOT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessages, GatewayIntentBits.DirectMessageReactions, GatewayIntentBits.MessageContent];
 
 /**
  * The client options the bot runs with (the benchmark's ceiling client uses the same ones).
@@ -44,12 +47,16 @@ export function createClient(opts: { apiUrl?: string } = {}): Client {
   return client;
 }
 
-/** Message dispatches and the client event discord.js turns each into. */
+/** Message (and reaction) dispatches and the client event discord.js turns each into. */
 const MESSAGE_EVENTS: Record<string, Events> = {
   MESSAGE_CREATE: Events.MessageCreate,
   MESSAGE_UPDATE: Events.MessageUpdate,
   MESSAGE_DELETE: Events.MessageDelete,
   MESSAGE_DELETE_BULK: Events.MessageBulkDelete,
+  MESSAGE_REACTION_ADD: Events.MessageReactionAdd,
+  MESSAGE_REACTION_REMOVE: Events.MessageReactionRemove,
+  MESSAGE_REACTION_REMOVE_ALL: Events.MessageReactionRemoveAll,
+  MESSAGE_REACTION_REMOVE_EMOJI: Events.MessageReactionRemoveEmoji,
 };
 
 /**

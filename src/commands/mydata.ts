@@ -48,7 +48,7 @@ async function exportData(ctx: CommandContext): Promise<void> {
   await ctx.defer(true);
   const i = ctx.interaction;
   const data = await ctx.db.privacy.exportPerson(personOf(i));
-  if (!data.user && !data.schedulesCreated.length) {
+  if (!data.user && !data.schedulesCreated.length && !data.reactions.length) {
     await ctx.reply({ content: NOTHING, ephemeral: true });
     return;
   }
@@ -57,8 +57,15 @@ async function exportData(ctx: CommandContext): Promise<void> {
     await ctx.reply({ content: 'Your data is too large for one Discord upload even compressed; ask a bot owner for a copy.', ephemeral: true });
     return;
   }
-  const counts = `${plural(data.sessions.length, 'session')}, ${plural(data.messages.length, 'message')}, ${plural(data.tasks.length, 'task')}`;
-  await ctx.reply({ content: `Everything stored about you: your user record, ${counts}${data.schedulesCreated.length ? `, ${plural(data.schedulesCreated.length, 'schedule')} you created` : ''}.`, files: [file], ephemeral: true });
+  const counts = [plural(data.sessions.length, 'session'), plural(data.messages.length, 'message')];
+  if (data.revisions.length) counts.push(plural(data.revisions.length, 'earlier version'));
+  if (data.reactions.length) counts.push(plural(data.reactions.length, 'reaction'));
+  counts.push(plural(data.tasks.length, 'task'));
+  await ctx.reply({
+    content: `Everything stored about you: ${data.user ? 'your user record, ' : ''}${counts.join(', ')}${data.schedulesCreated.length ? `, ${plural(data.schedulesCreated.length, 'schedule')} you created` : ''}.`,
+    files: [file],
+    ephemeral: true,
+  });
 }
 
 /** The export as a JSON file, gzipped when it would not fit Discord's upload limit; null if even that does not fit. */

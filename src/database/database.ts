@@ -5,6 +5,7 @@ import { describeDatabase, type DatabaseConfig } from '../config';
 import { ChronicleDataSource, createDataSource, SQLITE_BUSY_TIMEOUT_MS, type Driver } from './data-source';
 import { translateError } from './errors';
 import { Mutex } from './mutex';
+import { ArchiveStore } from './stores/archive.store';
 import { BotStatusStore } from './stores/bot-status.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
@@ -66,6 +67,8 @@ export class Database implements StoreContext {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly messages: MessageStore;
+  /** Messages' earlier versions and reactions (written by the recorder). */
+  readonly archive: ArchiveStore;
   readonly tasks: TaskStore;
   readonly skills: SkillStore;
   readonly schedules: ScheduleStore;
@@ -90,6 +93,7 @@ export class Database implements StoreContext {
     this.users = new UserStore(this);
     this.sessions = new SessionStore(this);
     this.messages = new MessageStore(this);
+    this.archive = new ArchiveStore(this);
     this.tasks = new TaskStore(this);
     this.skills = new SkillStore(this);
     this.schedules = new ScheduleStore(this);

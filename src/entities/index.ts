@@ -1,17 +1,20 @@
 import { BotStatus } from './BotStatus';
 import { Log } from './Log';
 import { Message } from './Message';
+import { MessageRevision } from './MessageRevision';
+import { Reaction } from './Reaction';
 import { Schedule } from './Schedule';
 import { Session } from './Session';
 import { Skill } from './Skill';
 import { Task } from './Task';
 import { User } from './User';
 
-export { BotStatus, Log, Message, Schedule, Session, Skill, Task, User };
+export { BotStatus, Log, Message, MessageRevision, Reaction, Schedule, Session, Skill, Task, User };
 export * from './BotStatus';
 export * from './Log';
 export * from './Message';
+export * from './Reaction';
 export * from './Task';
 
 /** Every entity, in dependency order. */
-export const ENTITIES = [BotStatus, User, Session, Message, Schedule, Task, Skill, Log];
+export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Schedule, Task, Skill, Log];

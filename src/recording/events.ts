@@ -58,13 +58,36 @@ export interface RecordedEdit {
   full?: RecordedCreate | null;
 }
 
+/** A reaction added or removed (`reactions.ts`): one person's, all of one emoji's, or all of a message's. */
+export interface RecordedReaction {
+  kind: 'reaction';
+  action: 'add' | 'remove' | 'remove_all' | 'remove_emoji';
+  discordMessageId: string;
+  /** Absent for `remove_all`. */
+  emoji?: RecordedEmoji;
+  /** Who reacted (`add`, `remove`). */
+  userId?: string;
+  /** A super reaction (`add`, `remove`). */
+  burst?: boolean;
+  /** When the bot saw it (`add`). */
+  createdAt?: Date;
+}
+
+/** An emoji as recorded: `key` is a custom emoji's id, else a unicode emoji's text. */
+export interface RecordedEmoji {
+  key: string;
+  id: string | null;
+  name: string | null;
+  animated: boolean;
+}
+
 export interface RecordedDelete {
   kind: 'delete';
   discordMessageIds: string[];
   deletedAt: Date;
 }
 
-export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedDelete;
+export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedDelete | RecordedReaction;
 
 /** Erase a person (`/mydata forget`, `/privacy forget`): applied after everything received before it. */
 export interface ForgetRequest {
@@ -105,7 +128,7 @@ export function isRequest(e: QueuedEvent): e is RecordingRequest {
 /** The Discord message ids an event is about (for logs). */
 export function messageIds(e: QueuedEvent): string[] {
   if (e.kind === 'delete') return e.discordMessageIds;
-  if (e.kind === 'create' || e.kind === 'edit') return [e.discordMessageId];
+  if (e.kind === 'create' || e.kind === 'edit' || e.kind === 'reaction') return [e.discordMessageId];
   return [];
 }
 
@@ -113,6 +136,7 @@ export function messageIds(e: QueuedEvent): string[] {
 export function concerns(e: QueuedEvent, discordUserId: string): boolean {
   if (e.kind === 'create') return e.author.id === discordUserId || e.sessionOwner?.id === discordUserId;
   if (e.kind === 'edit') return !!e.full && (e.full.author.id === discordUserId || e.full.sessionOwner?.id === discordUserId);
+  if (e.kind === 'reaction') return e.userId === discordUserId;
   return false;
 }
 

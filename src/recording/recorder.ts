@@ -3,6 +3,7 @@ import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchDa
 import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
 import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
+import { reactionEvent } from './reaction-events';
 import type { WriteQueue } from './write-queue';
 
 export interface RecorderOptions {
@@ -19,7 +20,7 @@ const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, Me
 
 /**
  * gateway event → recorder → store. Works from raw MESSAGE_CREATE / MESSAGE_UPDATE /
- * MESSAGE_DELETE / MESSAGE_DELETE_BULK dispatches, so edits and deletes of messages sent before
+ * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts) dispatches, so edits and deletes of messages sent before
  * the bot started (never cached) are recorded like any other, and the message cache can stay off.
  * Turns each into a plain RecordedEvent (no discord.js objects past this point) for the queue.
  */
@@ -128,13 +129,19 @@ export class Recorder {
         case 'MESSAGE_DELETE_BULK':
           this.onDeleteBulk(packet.d);
           break;
+        case 'MESSAGE_REACTION_ADD':
+        case 'MESSAGE_REACTION_REMOVE':
+        case 'MESSAGE_REACTION_REMOVE_ALL':
+        case 'MESSAGE_REACTION_REMOVE_EMOJI':
+          if (this.inScope(packet.d.channel_id)) this.out(reactionEvent(packet.t, packet.d));
+          break;
         case 'READY':
           this.botUserId = packet.d.user.id;
           break;
         default:
       }
     } catch (e) {
-      const id = (packet.d as { id?: string })?.id;
+      const id = (packet.d as { id?: string; message_id?: string })?.id ?? (packet.d as { message_id?: string })?.message_id;
       this.logger.error({ source: 'recorder', err: (e as Error).message, event: packet.t, messageId: id }, `recorder: could not read ${packet.t}${id ? ` for message ${id}` : ''}; not recorded`);
     }
   }

@@ -8,7 +8,10 @@ import { boolValue, dateValue, jsonValue, parseDbDate } from '../database/sql-va
 import type { ForgetResult, PrivacyStore } from '../database/stores/privacy.store';
 import type { SessionStore } from '../database/stores/session.store';
 import type { UserStore } from '../database/stores/user.store';
+import { uuidV7 } from '../database/uuid-v7';
 import type { RecordedEvent, RecordingRequest, SessionRequest } from './events';
+import { reactionStatement } from './reactions';
+import { keepRevision } from './revisions';
 import { RecordingPlanner, type BatchPlan, type BatchResult, type CachedSession, type CachedUser, type PlannerLookups } from './planner';
 import { chunks, statementsFor, type RecordingStatements } from './statements';
 
@@ -207,12 +210,17 @@ export class RecordingStore {
     }
     if (!bulk.length) issued();
 
-    // Edits and deletes, in the order they came.
+    // Edits (the text they replace kept first: revisions.ts), deletes and reactions, in the order they came.
     for (const e of plan.events) {
       if (e.kind === 'edit') {
         const { content, escaped } = encodeContent(e.content);
+        const rev = keepRevision(driver, uuidV7(), e.discordMessageId, content, boolValue(driver, escaped), dateValue(driver, e.editedAt));
+        result.revisions += await this.run(em, rev.sql, rev.params, true);
         const st = this.sql.editMessage(e.discordMessageId, content, boolValue(driver, escaped), dateValue(driver, e.editedAt));
         result.edited += await this.run(em, st.sql, st.params);
+      } else if (e.kind === 'reaction') {
+        const st = reactionStatement(driver, e, uuidV7());
+        result.reactions += await this.run(em, st.sql, st.params, true);
       } else if (e.kind === 'delete') {
         for (const ids of chunks(e.discordMessageIds)) {
           const st = this.sql.deleteMessages(ids, dateValue(driver, e.deletedAt));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/databases';
-import { newChannel, newMember, startHarness, type Harness, checkDiscordAfterEach } from '../helpers/harness';
+import { newChannel, newMember, startHarness, until, type Harness, checkDiscordAfterEach } from '../helpers/harness';
 
 describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
   let h: Harness;
@@ -43,6 +43,30 @@ describe.each(DRIVERS)('/history on $driver', ({ driver, skip }) => {
     ).toEqual(['second **bold**', 'third with a line break']);
     expect(two.content).not.toContain('bob says hi');
     expect(two.content).not.toContain('elsewhere');
+  });
+
+  it.skipIf(skip)('versions:true shows the earlier versions of your edited messages under them, oldest first', async () => {
+    const ada = newMember(h, 'ada');
+    const here = newChannel(h, 'drafts');
+    const m = h.emu.sendMessage({ channelId: here, authorId: ada, content: 'draft one' });
+    const plain = h.emu.sendMessage({ channelId: here, authorId: ada, content: 'never edited' });
+    await until(
+      () => h.bot.db.messages.getByDiscordId(plain.id),
+      (r) => !!r,
+    );
+    h.emu.editMessage(here, m.id, 'draft two');
+    await until(
+      () => h.bot.db.archive.revisionsByDiscordId(m.id),
+      (r) => r.length === 1,
+    );
+    h.emu.editMessage(here, m.id, 'final');
+    const r = await h.emu.runCommand('history', { versions: true }, { userId: ada, channelId: here });
+    const lines = r.content!.split('\n').slice(1);
+    expect(lines.map((l) => l.replace(/<t:\d+:t>/g, 'T'))).toEqual(['T final *(edited)*', '  ↳ before T: draft one', '  ↳ before T: draft two', 'T never edited']);
+    // Without the option: marked, not shown.
+    const short = await h.emu.runCommand('history', {}, { userId: ada, channelId: here });
+    expect(short.content).not.toContain('draft');
+    expect(short.content).toContain('final *(edited)*');
   });
 
   it.skipIf(skip)('limit is checked: 1 to 50', async () => {

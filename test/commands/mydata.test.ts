@@ -169,6 +169,75 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     expect(bobAfter).toEqual(bobBefore);
   });
 
+  it.skipIf(skip)("forget covers edit history and reactions: nothing of the person's is left in any table", async () => {
+    const { general, ada, bob } = await seed();
+    const cy = newMember(h, 'cy'); // only ever reacts: no user row
+    const mine = h.emu.sendMessage({ channelId: general, authorId: ada, content: 'ada-draft secret one' });
+    const bobs = h.emu.sendMessage({ channelId: general, authorId: bob, content: 'bob-3 react here' });
+    await until(
+      () => h.bot.db.messages.getByDiscordId(bobs.id),
+      (m) => !!m,
+    );
+    h.emu.editMessage(general, mine.id, 'ada-draft secret two');
+    await until(
+      () => h.bot.db.archive.revisionsByDiscordId(mine.id),
+      (r) => r.length === 1,
+    );
+    h.emu.editMessage(general, mine.id, 'ada-final');
+    h.emu.addReaction({ channelId: general, messageId: bobs.id, userId: ada, emoji: '👍' });
+    h.emu.addReaction({ channelId: general, messageId: bobs.id, userId: ada, emoji: 'adaemoji:112233445566778899' });
+    h.emu.addReaction({ channelId: general, messageId: mine.id, userId: bob, emoji: '🎉' });
+    h.emu.addReaction({ channelId: general, messageId: bobs.id, userId: cy, emoji: '👀' });
+    h.emu.addReaction({ channelId: general, messageId: bobs.id, userId: bob, emoji: '👀' });
+    await until(
+      () => h.bot.db.archive.reactionsByDiscordId(bobs.id),
+      (r) => r.reduce((n, c) => n + c.count, 0) === 4,
+    );
+
+    const show = await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'show' });
+    expect(show.content).toContain('• Earlier versions of edited messages: 2');
+    expect(show.content).toMatch(/• Reactions you made: 2 \(<t:\d+:d> – <t:\d+:d>\)/);
+    const exported = JSON.parse((await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'export' })).attachments[0].data.toString('utf8'));
+    expect(exported.revisions.map((r: { content: string }) => r.content)).toEqual(['ada-draft secret one', 'ada-draft secret two']);
+    expect(exported.reactions.map((r: { emoji: string; discordMessageId: string }) => [r.emoji, r.discordMessageId])).toEqual([
+      ['👍', bobs.id],
+      ['112233445566778899', bobs.id],
+    ]);
+    expect(JSON.stringify(exported)).not.toContain('👀');
+    // Someone who only reacted has that stored, and can see it.
+    const cyShow = await h.emu.runCommand('mydata', {}, { userId: cy, channelId: general, subcommand: 'show' });
+    expect(cyShow.content).toMatch(/^\*\*What I store about you\*\*\n• Reactions you made: 1 /);
+
+    // What identifies her rows (other tests' people wrote the same seed texts): her ids, her messages' ids.
+    const adaRow = (await h.bot.db.users.getUserByChannel(discord(ada)))!;
+    const sessions = await h.bot.db.sessions.listSessionsForUser(adaRow.id);
+    const messageIds = (await Promise.all(sessions.map((x) => h.bot.db.messages.listBySession(x.id, { includeDeleted: true })))).flat().map((m) => m.id);
+    const hers = [ada, cy, adaRow.id, ...sessions.map((x) => x.id), ...messageIds, 'ada-draft', 'ada-final', 'adaemoji'];
+
+    const offer = await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'forget' });
+    const done = await h.emu.clickButton({ interaction: offer, customId: buttons(offer)[0], userId: ada, channelId: general });
+    expect(done.content).toMatch(/Deleted \d+ messages, 2 sessions, 1 task, 2 earlier versions, 2 reactions, the user record\./);
+    const cyOffer = await h.emu.runCommand('mydata', {}, { userId: cy, channelId: general, subcommand: 'forget' });
+    const cyDone = await h.emu.clickButton({ interaction: cyOffer, customId: buttons(cyOffer)[0], userId: cy, channelId: general });
+    // (The message count includes the bot's replies to cy still queued: see the write queue's dropStaged.)
+    expect(cyDone.content).toMatch(/^Done: I no longer store anything about you\. Deleted \d+ messages?, 0 sessions, 0 tasks, 1 reaction\.$/);
+    await h.bot.queue.flush();
+
+    // Every table, every row: nothing of hers (her words, her ids, her rows' ids), nothing of cy's.
+    const adaRowsLeft: string[] = [];
+    for (const table of ['users', 'sessions', 'messages', 'message_revisions', 'reactions', 'tasks', 'schedules']) {
+      for (const row of await h.bot.db.manager.query(`SELECT * FROM "${table}"`)) {
+        const text = JSON.stringify(row);
+        if (hers.some((x) => text.includes(x))) adaRowsLeft.push(`${table}: ${text}`);
+      }
+    }
+    expect(adaRowsLeft).toEqual([]);
+    // Bob's own reactions stay, except the one on ada's message (gone with it).
+    expect((await h.bot.db.archive.reactionsByDiscordId(bobs.id)).map((r) => [r.emoji, r.users])).toEqual([['👀', [bob]]]);
+    expect(await h.bot.db.archive.reactionsByDiscordId(mine.id)).toEqual([]);
+    expect((await h.bot.db.privacy.summarize(discord(bob))).reactions.count).toBe(1);
+  });
+
   it.skipIf(skip)('the person is recorded afresh when they write again', async () => {
     const { general, ada } = await seed();
     const offer = await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'forget' });

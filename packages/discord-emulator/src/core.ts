@@ -4,6 +4,7 @@ import { Gateway } from './gateway';
 import { Interactions } from './interactions';
 import { ALL_INTENTS, DEFAULT_BOT_PERMISSIONS, makeUser } from './payloads';
 import { RateLimiter } from './ratelimit';
+import { Reactions } from './reactions';
 import { snowflake } from './snowflake';
 import { State } from './state';
 import type { EmulatorOptions, RequestRecord, Violation } from './types';
@@ -16,6 +17,7 @@ export class Core {
   readonly gateway: Gateway;
   readonly actions: Actions;
   readonly interactions: Interactions;
+  readonly reactions: Reactions;
   readonly limiter: RateLimiter;
   readonly requests: RequestRecord[] = [];
   /** Called with each request once its answer is decided, before it is sent (see DiscordEmulator.onRequest). */
@@ -46,6 +48,7 @@ export class Core {
     });
     this.actions = new Actions(this.state, this.gateway);
     this.interactions = new Interactions(this);
+    this.reactions = new Reactions(this.state, this.gateway);
     this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
     this.interactionResponseMs = options.interactionResponseMs ?? 3000;
   }

@@ -1,6 +1,7 @@
 /** The handle tests, the sandbox and the benchmarks use. */
 import { Core } from './core';
 import { flood, type FloodOptions, type FloodResult } from './flood';
+import type { EmojiInput } from './reactions';
 import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
 import { attachmentObject } from './state';
@@ -119,6 +120,40 @@ export class DiscordEmulator {
 
   bulkDeleteMessages(channelId: string, ids: string[]): void {
     this.core.actions.bulkDelete(channelId, ids);
+  }
+
+  // ---- reactions (a person's; the bot's own go through REST) ----
+
+  /** A user reacts: MESSAGE_REACTION_ADD (returns its payload; null when they had already reacted so). `emoji`: '👍', 'name:id' or a partial emoji. */
+  addReaction(o: { channelId: string; messageId: string; userId: string; emoji: EmojiInput; burst?: boolean }): Record<string, unknown> | null {
+    this.core.state.user(o.userId);
+    return this.core.reactions.add(this.storedMessage(o.channelId, o.messageId), o.userId, o.emoji, o.burst);
+  }
+
+  /** A user takes their reaction back: MESSAGE_REACTION_REMOVE (null when there was none). */
+  removeReaction(o: { channelId: string; messageId: string; userId: string; emoji: EmojiInput; burst?: boolean }): Record<string, unknown> | null {
+    return this.core.reactions.remove(this.storedMessage(o.channelId, o.messageId), o.userId, o.emoji, o.burst);
+  }
+
+  /** A moderator clears every reaction: MESSAGE_REACTION_REMOVE_ALL (null when there were none). */
+  removeAllReactions(channelId: string, messageId: string): Record<string, unknown> | null {
+    return this.core.reactions.removeAll(this.storedMessage(channelId, messageId));
+  }
+
+  /** A moderator clears one emoji: MESSAGE_REACTION_REMOVE_EMOJI (null when nobody reacted with it). */
+  removeEmojiReactions(channelId: string, messageId: string, emoji: EmojiInput): Record<string, unknown> | null {
+    return this.core.reactions.removeEmoji(this.storedMessage(channelId, messageId), emoji);
+  }
+
+  /** Who reacted to a message with an emoji (`burst`: super reactions), in order. */
+  reactionUsers(messageId: string, emoji: EmojiInput, burst = false): string[] {
+    return this.core.reactions.users(messageId, emoji, burst);
+  }
+
+  private storedMessage(channelId: string, messageId: string): EmuMessage {
+    const m = this.core.state.store(channelId).byId.get(messageId);
+    if (!m) throw new Error(`emulator: unknown message ${messageId} in ${channelId}`);
+    return m;
   }
 
   // ---- interactions ----

@@ -568,6 +568,84 @@ describe('DiscordEmulator refusals', () => {
   });
 });
 
+describe('DiscordEmulator reactions', () => {
+  it('sends MESSAGE_REACTION_* as Discord v10 does, only to sessions with the reaction intents, and serves the reaction routes', async () => {
+    const { emu, client: deaf, general, alice, stop } = await ownDiscord(); // no reaction intents
+    const client = makeClient(emu, [...INTENTS, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessageReactions]);
+    const deafRaw: string[] = [];
+    deaf.on(Events.Raw, (p: { t: string }) => void (p.t?.startsWith('MESSAGE_REACTION') && deafRaw.push(p.t)));
+    try {
+      await login(client, emu.token);
+      const bob = emu.createUser({ username: 'bob' });
+      emu.addMember(emu.channel(general.id)!.guild_id as string, bob.id, { nick: 'Bobby' });
+      const m = emu.sendMessage({ channelId: general.id, authorId: alice.id, content: 'react to me' });
+      await until(() => (client.channels.cache.get(general.id) as TextChannel).messages.cache.has(m.id));
+      const raw = (t: string) => next<[{ t: string; d: Json }]>(client, Events.Raw, (p) => p.t === t);
+
+      // A person adds a unicode reaction: the documented fields, member included (guild).
+      let ev = raw('MESSAGE_REACTION_ADD');
+      const added = next<[{ emoji: { name: string | null } }, { id: string }]>(client, Events.MessageReactionAdd);
+      emu.addReaction({ channelId: general.id, messageId: m.id, userId: bob.id, emoji: '👍' });
+      const [{ d }] = await ev;
+      expect(d).toMatchObject({ user_id: bob.id, channel_id: general.id, message_id: m.id, guild_id: m.guild_id, emoji: { id: null, name: '👍' }, message_author_id: alice.id, burst: false, type: 0 });
+      expect(d.member).toMatchObject({ nick: 'Bobby', user: { id: bob.id } });
+      const [reaction, user] = await added;
+      expect([reaction.emoji.name, user.id]).toEqual(['👍', bob.id]);
+      // The same reaction again is no change: no event.
+      expect(emu.addReaction({ channelId: general.id, messageId: m.id, userId: bob.id, emoji: '👍' })).toBeNull();
+
+      // A custom (animated) emoji by name:id, and a super reaction.
+      ev = raw('MESSAGE_REACTION_ADD');
+      emu.addReaction({ channelId: general.id, messageId: m.id, userId: alice.id, emoji: 'a:party:112233445566778899' });
+      expect((await ev)[0].d.emoji).toEqual({ id: '112233445566778899', name: 'party', animated: true });
+      ev = raw('MESSAGE_REACTION_ADD');
+      emu.addReaction({ channelId: general.id, messageId: m.id, userId: alice.id, emoji: '👍', burst: true });
+      expect((await ev)[0].d).toMatchObject({ burst: true, type: 1, burst_colors: expect.any(Array) });
+
+      // The bot reacts through REST (PUT …/@me); the message's reactions carry counts and `me`.
+      const channel = client.channels.cache.get(general.id) as TextChannel;
+      const msg = await channel.messages.fetch(m.id);
+      await msg.react('👍');
+      const fetched = (await client.rest.get(`/channels/${general.id}/messages/${m.id}`)) as Json;
+      expect(fetched.reactions).toEqual(
+        expect.arrayContaining([
+          { emoji: { id: null, name: '👍' }, count: 3, count_details: { normal: 2, burst: 1 }, burst_colors: expect.any(Array), me: true, me_burst: false },
+          expect.objectContaining({ emoji: { id: '112233445566778899', name: 'party', animated: true }, count: 1, me: false }),
+        ]),
+      );
+      const users = await msg.reactions.resolve('👍')!.users.fetch();
+      expect([...users.keys()].sort()).toEqual([bob.id, client.user!.id].sort());
+
+      // The bot removes someone's reaction (MANAGE_MESSAGES): MESSAGE_REACTION_REMOVE.
+      ev = raw('MESSAGE_REACTION_REMOVE');
+      await msg.reactions.resolve('👍')!.users.remove(bob.id);
+      expect((await ev)[0].d).toEqual({ user_id: bob.id, channel_id: general.id, message_id: m.id, guild_id: m.guild_id, emoji: { id: null, name: '👍' }, burst: false, type: 0 });
+      expect(emu.reactionUsers(m.id, '👍')).toEqual([client.user!.id]);
+      // A person takes theirs back.
+      ev = raw('MESSAGE_REACTION_REMOVE');
+      emu.removeReaction({ channelId: general.id, messageId: m.id, userId: alice.id, emoji: '👍', burst: true });
+      expect((await ev)[0].d).toMatchObject({ user_id: alice.id, burst: true, type: 1 });
+
+      // One emoji cleared, then all.
+      ev = raw('MESSAGE_REACTION_REMOVE_EMOJI');
+      await client.rest.delete(`/channels/${general.id}/messages/${m.id}/reactions/${encodeURIComponent('party:112233445566778899')}`);
+      expect((await ev)[0].d).toEqual({ channel_id: general.id, message_id: m.id, guild_id: m.guild_id, emoji: { id: '112233445566778899', name: 'party', animated: true } });
+      ev = raw('MESSAGE_REACTION_REMOVE_ALL');
+      await msg.reactions.removeAll();
+      expect((await ev)[0].d).toEqual({ channel_id: general.id, message_id: m.id, guild_id: m.guild_id });
+      expect(((await client.rest.get(`/channels/${general.id}/messages/${m.id}`)) as Json).reactions).toBeUndefined();
+
+      // A name that is no emoji is refused as Discord does.
+      await expect(client.rest.put(`/channels/${general.id}/messages/${m.id}/reactions/thumbsup/@me`)).rejects.toMatchObject({ code: 10014 });
+      expect(emu.violations()).toEqual([]);
+      expect(deafRaw).toEqual([]);
+    } finally {
+      await client.destroy();
+      await stop();
+    }
+  });
+});
+
 describe('DiscordEmulator DMs', () => {
   it('delivers DM messages to a client with Partials.Channel and lets the bot answer', async () => {
     const emu = await DiscordEmulator.start();

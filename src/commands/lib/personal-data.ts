@@ -6,7 +6,7 @@ import { plural, when } from './format';
 export const CONFIRM_TTL_MS = 10 * 60_000;
 
 export function isEmpty(s: PersonalSummary): boolean {
-  return !s.user && !s.schedulesCreated;
+  return !s.user && !s.schedulesCreated && !s.reactions.count;
 }
 
 function range(s: Span): string {
@@ -27,14 +27,18 @@ export function describeSummary(s: PersonalSummary, about: keyof typeof WORDS = 
     lines.push(`• User record: ${names || 'no names'}, since ${when(s.user.createdAt, 'd')}`);
     lines.push(`• Sessions: ${s.sessions.count}${range(s.sessions)}`);
     lines.push(`• Messages: ${s.messages.count} (${s.messages.fromThem} written by ${w.by}, ${s.messages.count - s.messages.fromThem} replies from me)${range(s.messages)}`);
+    if (s.revisions) lines.push(`• Earlier versions of edited messages: ${s.revisions}`);
     lines.push(`• Tasks ${w.subject} ran: ${s.tasks.count}${range(s.tasks)}`);
   }
+  if (s.reactions.count) lines.push(`• Reactions ${w.subject} made: ${s.reactions.count}${range(s.reactions)}`);
   if (s.schedulesCreated) lines.push(`• Schedules ${w.subject} created: ${s.schedulesCreated} (they post for everyone, so erasing keeps them and removes ${w.possessive} id from them)`);
   return lines;
 }
 
 export function describeForgotten(r: ForgetResult): string {
   const parts = [plural(r.messages, 'message'), plural(r.sessions, 'session'), plural(r.tasks, 'task')];
+  if (r.revisions) parts.push(plural(r.revisions, 'earlier version'));
+  if (r.reactions) parts.push(plural(r.reactions, 'reaction'));
   if (r.userRow) parts.push('the user record');
   const unlinked = r.schedulesUnlinked ? ` ${plural(r.schedulesUnlinked, 'schedule')} no longer name${r.schedulesUnlinked === 1 ? 's' : ''} the creator.` : '';
   return `Deleted ${parts.join(', ')}.${unlinked}`;

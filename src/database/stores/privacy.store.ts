@@ -1,10 +1,13 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Message } from '../../entities/Message';
+import { MessageRevision } from '../../entities/MessageRevision';
+import { Reaction } from '../../entities/Reaction';
 import { Schedule } from '../../entities/Schedule';
 import { Session } from '../../entities/Session';
 import { Task } from '../../entities/Task';
 import { DISCORD_CHANNEL, User, type Person } from '../../entities/User';
 import type { StoreContext } from '../database';
+import { revisionFromRow, type StoredRevision } from './archive.store';
 import { fromRow, type StoredMessage } from './message.store';
 import { parseDbDate } from '../sql-values';
 
@@ -22,6 +25,10 @@ export interface PersonalSummary {
   sessions: Span;
   /** Every message in their sessions: theirs (`fromThem`, role user) and the bot's replies to them. */
   messages: Span & { fromThem: number };
+  /** Earlier versions of those messages (edit history). */
+  revisions: number;
+  /** Reactions they made (to any recorded message). */
+  reactions: Span;
   tasks: Span;
   /** Schedules whose `created_by` is their channel user id. */
   schedulesCreated: number;
@@ -32,6 +39,10 @@ export interface PersonalExport {
   user: User | null;
   sessions: Session[];
   messages: StoredMessage[];
+  /** Earlier versions of those messages. */
+  revisions: StoredRevision[];
+  /** Reactions they made; `discordMessageId` is the message reacted to. */
+  reactions: (Omit<Reaction, 'message'> & { discordMessageId: string | null })[];
   tasks: Task[];
   schedulesCreated: Schedule[];
 }
@@ -41,6 +52,10 @@ export interface ForgetResult {
   userRow: boolean;
   sessions: number;
   messages: number;
+  /** Earlier versions of their messages. */
+  revisions: number;
+  /** Reactions they made (others' reactions to their messages go with the messages). */
+  reactions: number;
   tasks: number;
   /** Schedules kept (the channel still gets their posts) with `created_by` cleared. */
   schedulesUnlinked: number;
@@ -51,7 +66,9 @@ export interface ForgetResult {
  *
  * Erasure deletes rows rather than blanking fields, because nothing else needs them: a person's
  * sessions hold only their messages and the bot's replies to them, and the tasks they asked for;
- * with those gone the `users` row is referenced by nothing. Only schedules they created are
+ * with those gone the `users` row is referenced by nothing. Their messages' earlier versions and
+ * the reactions to them go with the messages, and every reaction they made goes too (a person
+ * who only reacted has no `users` row: the reactions are found by their Discord user id). Only schedules they created are
  * shared (they post to a channel for everyone), so those stay and lose the `created_by` link.
  * Other people's rows are not touched: their messages, including replies that point at an erased
  * message by Discord id (`reply_to_id`), stay as they are.
@@ -62,8 +79,20 @@ export class PrivacyStore {
   async summarize(person: Person): Promise<PersonalSummary> {
     const user = await this.ctx.manager.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
     const schedulesCreated = person.channel === DISCORD_CHANNEL ? await this.ctx.manager.countBy(Schedule, { createdBy: person.channelUserId }) : 0;
-    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, tasks: EMPTY, schedulesCreated };
     const em = this.ctx.manager;
+    const reactions =
+      person.channel === DISCORD_CHANNEL
+        ? span(
+            await em
+              .createQueryBuilder(Reaction, 'r')
+              .select('COUNT(*)', 'n')
+              .addSelect('MIN(r.created_at)', 'first')
+              .addSelect('MAX(r.created_at)', 'last')
+              .where('r.discord_user_id = :id', { id: person.channelUserId })
+              .getRawOne<RawSpan>(),
+          )
+        : EMPTY;
+    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, revisions: 0, reactions, tasks: EMPTY, schedulesCreated };
     const sessions = await em.createQueryBuilder(Session, 's').select('COUNT(*)', 'n').addSelect('MIN(s.created_at)', 'first').addSelect('MAX(s.updated_at)', 'last').where('s.user_id = :uid', { uid: user.id }).getRawOne<RawSpan>();
     const messages = await inSessionsOf(em, Message, 'm', user.id)
       .select('COUNT(*)', 'n')
@@ -72,7 +101,8 @@ export class PrivacyStore {
       .addSelect('MAX(m.created_at)', 'last')
       .getRawOne<RawSpan & { mine: string | number | null }>();
     const tasks = await inSessionsOf(em, Task, 't', user.id).select('COUNT(*)', 'n').addSelect('MIN(t.created_at)', 'first').addSelect('MAX(t.created_at)', 'last').getRawOne<RawSpan>();
-    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, tasks: span(tasks), schedulesCreated };
+    const revisions = await em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }).getCount();
+    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, revisions, reactions, tasks: span(tasks), schedulesCreated };
   }
 
   /** Every row about the person: exactly theirs, nobody else's. */
@@ -80,26 +110,42 @@ export class PrivacyStore {
     const em = this.ctx.manager;
     const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
     const schedulesCreated = person.channel === DISCORD_CHANNEL ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
-    if (!user) return { user, sessions: [], messages: [], tasks: [], schedulesCreated };
+    const reactions = person.channel === DISCORD_CHANNEL ? await this.reactionsBy(em, person.channelUserId) : [];
+    if (!user) return { user, sessions: [], messages: [], revisions: [], reactions, tasks: [], schedulesCreated };
     const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
     const messages = await inSessionsOf(em, Message, 'm', user.id).orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC').getMany();
     const tasks = await inSessionsOf(em, Task, 't', user.id).orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').getMany();
-    return { user, sessions, messages: messages.map(fromRow), tasks, schedulesCreated };
+    const revisions = await em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }).orderBy('v.replaced_at', 'ASC').addOrderBy('v.id', 'ASC').getMany();
+    return { user, sessions, messages: messages.map(fromRow), revisions: revisions.map(revisionFromRow), reactions, tasks, schedulesCreated };
   }
 
   /** Erases the person in one transaction (see the class comment for what goes and what stays). */
   async forgetPerson(person: Person): Promise<ForgetResult> {
     return this.ctx.write('forget users', async (em) => {
       const schedulesUnlinked = person.channel === DISCORD_CHANNEL ? await this.unlinkSchedules(em, person.channelUserId) : 0;
+      const reactions = person.channel === DISCORD_CHANNEL ? ((await em.createQueryBuilder().delete().from(Reaction).where('discord_user_id = :id', { id: person.channelUserId }).execute()).affected ?? 0) : 0;
       const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
-      if (!user) return { userRow: false, sessions: 0, messages: 0, tasks: 0, schedulesUnlinked };
+      if (!user) return { userRow: false, sessions: 0, messages: 0, revisions: 0, reactions, tasks: 0, schedulesUnlinked };
       const inTheirSessions = { where: 'session_id IN (SELECT id FROM sessions WHERE user_id = :uid)', params: { uid: user.id } };
+      // What hangs off their messages, explicitly (the foreign keys cascade too).
+      const ofTheirMessages = { where: `message_id IN (${OF_THEIR_MESSAGES})`, params: { uid: user.id } };
+      const revisions = await em.createQueryBuilder().delete().from(MessageRevision).where(ofTheirMessages.where, ofTheirMessages.params).execute();
+      await em.createQueryBuilder().delete().from(Reaction).where(ofTheirMessages.where, ofTheirMessages.params).execute();
       const tasks = await em.createQueryBuilder().delete().from(Task).where(inTheirSessions.where, inTheirSessions.params).execute();
       const messages = await em.createQueryBuilder().delete().from(Message).where(inTheirSessions.where, inTheirSessions.params).execute();
       const sessions = await em.createQueryBuilder().delete().from(Session).where('user_id = :uid', { uid: user.id }).execute();
       await em.delete(User, { id: user.id });
-      return { userRow: true, sessions: sessions.affected ?? 0, messages: messages.affected ?? 0, tasks: tasks.affected ?? 0, schedulesUnlinked };
+      return { userRow: true, sessions: sessions.affected ?? 0, messages: messages.affected ?? 0, revisions: revisions.affected ?? 0, reactions, tasks: tasks.affected ?? 0, schedulesUnlinked };
     });
+  }
+
+  private async reactionsBy(em: EntityManager, discordUserId: string): Promise<PersonalExport['reactions']> {
+    const rows = await em.find(Reaction, { where: { discordUserId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const discordIds = new Map<string, string | null>();
+    for (const part of chunk([...new Set(rows.map((r) => r.messageId))])) {
+      for (const m of await em.find(Message, { where: { id: In(part) }, select: { id: true, discordMessageId: true } })) discordIds.set(m.id, m.discordMessageId);
+    }
+    return rows.map((r) => ({ ...r, discordMessageId: discordIds.get(r.messageId) ?? null }));
   }
 
   private async unlinkSchedules(em: EntityManager, discordUserId: string): Promise<number> {
@@ -111,6 +157,15 @@ export class PrivacyStore {
 /** Rows of `entity` (messages or tasks) that belong to the user's sessions. */
 function inSessionsOf<T extends Message | Task>(em: EntityManager, entity: new () => T, alias: string, userId: string) {
   return em.createQueryBuilder(entity, alias).innerJoin(Session, 's', `s.id = ${alias}.session_id`).where('s.user_id = :uid', { uid: userId });
+}
+
+/** The ids of the messages in a user's sessions (`:uid`). */
+const OF_THEIR_MESSAGES = 'SELECT m.id FROM messages m JOIN sessions s ON s.id = m.session_id WHERE s.user_id = :uid';
+
+function chunk<T>(items: T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 type RawSpan = { n: string | number; first: string | Date | null; last: string | Date | null };
