@@ -162,6 +162,13 @@ const EnvSchema = z.object({
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
   RECONCILE_MESSAGES: int('RECONCILE_MESSAGES', 0, 10_000, ' (recent messages per channel checked at start for edits and deletes made while the bot was away; 0 turns it off)'),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 1_000, 600_000, " (milliseconds a stop may take; keep it below the supervisor's stop timeout, Docker's is 10 s)"),
+  METRICS_PORT: int('METRICS_PORT', 0, 65_535, ' (the port of /healthz, /readyz and /metrics; unset: no listener; 0: any free port, printed at start)'),
+  METRICS_HOST: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v !== undefined && !/^[\w.:-]+$/.test(v.trim())) ctx.addIssue({ code: 'custom', message: `METRICS_HOST must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0 (got "${v}")` });
+    }),
   DATA_DIR: z
     .string()
     .optional()
@@ -201,6 +208,8 @@ export interface Config {
   backfillMaxMessages: number;
   /** At start, the newest messages per channel compared with what is stored, for edits and deletes made meanwhile (0: off). */
   reconcileMessages: number;
+  /** The health and metrics listener; null: off. */
+  metrics: { port: number; host: string } | null;
   /** The longest a stop (SIGTERM) takes: what is not written by then is kept in the spill file. */
   shutdownTimeoutMs: number;
   /** The process's own files (the recorder's journal and spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
@@ -255,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     journal: { on: (v.JOURNAL ?? 'on') === 'on', syncMs: v.JOURNAL_SYNC_MS ?? 50 },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 8_000,
     reconcileMessages: v.RECONCILE_MESSAGES ?? 300,
+    metrics: v.METRICS_PORT === undefined ? null : { port: v.METRICS_PORT, host: v.METRICS_HOST?.trim() || '127.0.0.1' },
     dataDir: path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
   };
 }

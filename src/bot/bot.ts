@@ -12,6 +12,7 @@ import { COMMANDS } from '../commands/registry';
 import { commandDrift, deployCommands } from '../commands/deploy';
 import { inviteUrl, neededPermissions, permissionNames } from './invite';
 import type { CommandServices } from '../commands/types';
+import { startHealth } from './health';
 import { PresenceSync } from './presence';
 import { backfill } from '../recording/backfill';
 import { reconcile } from '../recording/reconcile';
@@ -87,6 +88,8 @@ export interface Bot {
   scheduler: Scheduler;
   /** Purges `logs` rows older than LOG_RETENTION_DAYS, at start and daily. */
   logRetention: LogRetention;
+  /** The health and metrics listener (METRICS_PORT), or null. */
+  health: { url: string } | null;
   /** Stops taking events, writes everything received, closes the gateway and the database. */
   stop(): Promise<void>;
 }
@@ -120,11 +123,12 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     log.attachDatabase(db.logs);
 
     const store = new RecordingStore(db, { idleMs: opts.sessionIdleMs ?? config.sessionIdleMinutes * 60_000 });
+    const spillFile = path.join(config.dataDir, 'recorder-spill.jsonl');
     const queue = new WriteQueue(store, {
       maxBatch: config.recorder.batchSize,
       flushMs: config.recorder.flushMs,
       maxQueue: config.recorder.maxQueue,
-      spillFile: path.join(config.dataDir, 'recorder-spill.jsonl'),
+      spillFile,
       journal: { dir: path.join(config.dataDir, 'recorder-journal'), syncMs: config.journal.syncMs, on: config.journal.on },
       ...opts.queue,
       // Like the presence sync and the backfill, the queue and the recorder name their source in
@@ -135,6 +139,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const client = createClient({ apiUrl: config.discord.apiUrl });
     undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger, config);
+    // Up before the gateway: /healthz answers and /readyz says why not while the bot starts.
+    const health = await startHealth({ client, db, queue, spillFile, logger: log.logger }, config.metrics);
+    if (health) undo.push(() => health.stop());
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
     const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000, ...opts.presenceBudget });
 
@@ -185,6 +192,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       log,
     };
     const commands = new CommandRouter(client, services, COMMANDS);
+    if (health) commands.onOutcome = (label, outcome, ms) => health.metrics.command(label, outcome, ms);
     commands.start();
 
     let stopping: Promise<void> | null = null;
@@ -212,6 +220,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
           'log rows',
           log.flush().then(() => log.close()),
         );
+        await step('health', health?.stop());
         await step('database', db.close());
       })());
     await checkCommands(config, token, client.application!.id, logger);
@@ -221,7 +230,25 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       { invite: inviteUrl(client.application!.id, permissions), permissions: permissionNames(permissions) },
       `invite link (adds the bot with its slash commands and the permissions it uses): ${inviteUrl(client.application!.id, permissions)}`,
     );
-    return { client, db, log, logger, recorder, queue, store, recording, presence, feed, commands, skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention, stop };
+    return {
+      client,
+      db,
+      log,
+      logger,
+      recorder,
+      queue,
+      store,
+      recording,
+      presence,
+      feed,
+      commands,
+      skills: assistant.skills,
+      tasks: assistant.tasks,
+      scheduler: assistant.scheduler,
+      logRetention: assistant.logRetention,
+      health: health && { url: health.url },
+      stop,
+    };
   } catch (e) {
     for (const step of undo.reverse())
       await Promise.resolve()

@@ -7,6 +7,7 @@ import { CommandInputError } from './types';
 import { deferredIfSlow } from './lib/defer';
 import { authorOf } from './lib/format';
 import { recordedAuthor } from '../recording/events';
+import type { CommandOutcome } from '../metrics/metrics';
 
 type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -65,7 +66,11 @@ export class CommandRouter {
     }
   }
 
+  /** Told of every command and button handled: its label, outcome and duration (the metrics). */
+  onOutcome?: (label: string, outcome: CommandOutcome, ms: number) => void;
+
   private async runCommand(i: ChatInputCommandInteraction): Promise<void> {
+    const started = performance.now();
     const cmd = this.byName.get(i.commandName);
     const ctx = this.context(i);
     if (!cmd) {
@@ -73,15 +78,17 @@ export class CommandRouter {
       return;
     }
     const label = `/${[i.commandName, i.options.getSubcommandGroup(false), i.options.getSubcommand(false)].filter(Boolean).join(' ')}`;
-    if (!(await this.allowed(cmd, ctx, label))) return;
-    await this.guard(ctx, label, async () => {
+    if (!(await this.allowed(cmd, ctx, label))) return this.onOutcome?.(`/${i.commandName}`, 'refused', performance.now() - started);
+    const outcome = await this.guard(ctx, label, async () => {
       const reads = cmd.readsRecorded;
       if (reads) await deferredIfSlow(ctx, () => this.services.recording.settled(reads.maxWaitMs), { ephemeral: reads.ephemeral, afterMs: 1000 });
       await cmd.execute(ctx);
     });
+    this.onOutcome?.(`/${i.commandName}`, outcome, performance.now() - started);
   }
 
   private async runButton(i: ButtonInteraction): Promise<void> {
+    const started = performance.now();
     const [name, ...args] = i.customId.split(':');
     const cmd = this.byName.get(name);
     const base = this.context(i);
@@ -102,8 +109,9 @@ export class CommandRouter {
         if (m && this.isEphemeral(m)) this.services.recording.recordReply({ kind: 'edit', discordMessageId: m.id, content: this.services.config.recordContent ? m.content : '', editedAt: m.editedAt ?? new Date() });
       },
     };
-    if (!(await this.allowed(cmd, ctx, `/${name} button`))) return;
-    await this.guard(ctx, `/${name} button`, () => cmd.button!(ctx));
+    if (!(await this.allowed(cmd, ctx, `/${name} button`))) return this.onOutcome?.(`/${name} button`, 'refused', performance.now() - started);
+    const outcome = await this.guard(ctx, `/${name} button`, () => cmd.button!(ctx));
+    this.onOutcome?.(`/${name} button`, outcome, performance.now() - started);
   }
 
   private permits(cmd: SlashCommand, isAdmin: boolean, isOwner: boolean): boolean {
@@ -129,20 +137,22 @@ export class CommandRouter {
     return false;
   }
 
-  private async guard(ctx: CommandContext | ButtonContext, label: string, fn: () => Promise<void>): Promise<void> {
+  private async guard(ctx: CommandContext | ButtonContext, label: string, fn: () => Promise<void>): Promise<CommandOutcome> {
     try {
       await fn();
+      return 'ok';
     } catch (e) {
       if (e instanceof CommandInputError || e instanceof ValidationError || e instanceof NotFoundError) {
         const text = e instanceof CommandInputError ? e.message : e.message.replace(/^bot_status /, 'status ');
         await ctx.reply({ content: `That did not work: ${text}`, ephemeral: true }).catch(() => undefined);
-        return;
+        return 'invalid';
       }
       const errorId = randomBytes(4).toString('hex');
       this.logger.error({ errorId, command: label, err: (e as Error).message, stack: e instanceof StoreError ? undefined : (e as Error).stack }, `command ${label} failed (error id ${errorId})`);
       await ctx
         .reply({ content: `Sorry, something went wrong running \`${label}\`. Error id: \`${errorId}\` — an admin can find it in the logs.`, ephemeral: true })
         .catch((err: Error) => this.logger.error({ errorId, err: err.message }, 'could not send the apology'));
+      return 'error';
     }
   }
 

@@ -109,6 +109,12 @@ export class WriteQueue {
   readonly stats = { received: 0, written: 0, batches: 0, failures: 0, lost: 0, spilled: 0, inserted: 0, duplicates: 0, requests: 0, dropped: 0 };
   /** Called after each committed batch with the arrival times of its events. */
   onCommitted?: (items: { event: QueuedEvent; at: number }[], result: BatchResult) => void;
+  /** More listeners like onCommitted (the metrics): `onCommit(fn)` adds one and returns its removal. */
+  private readonly commitListeners = new Set<(items: { event: QueuedEvent; at: number }[]) => void>();
+  onCommit(fn: (items: { event: QueuedEvent; at: number }[]) => void): () => void {
+    this.commitListeners.add(fn);
+    return () => this.commitListeners.delete(fn);
+  }
 
   constructor(
     private readonly writer: BatchWriter,
@@ -144,6 +150,11 @@ export class WriteQueue {
   /** Events on disk, not yet read back. */
   private get spilled(): number {
     return this.spillFile.count;
+  }
+
+  /** Events in the spill file, waiting to be read back. */
+  get onDisk(): number {
+    return this.spilled;
   }
 
   get depth(): number {
@@ -364,6 +375,7 @@ export class WriteQueue {
       this.stats.inserted += result.inserted;
       this.stats.duplicates += result.duplicates;
       this.onCommitted?.(batch, result);
+      for (const fn of this.commitListeners) fn(batch);
       return 'done';
     } catch (e) {
       this.dropAhead();

@@ -13,7 +13,7 @@ describe.skipIf(skip)('a PostgreSQL outage', () => {
   beforeAll(async () => {
     cluster = await PgCluster.create('outage');
     const url = cluster.url();
-    h = await startHarness('postgres', 'outage', { scratch: { config: { driver: 'postgres', url }, url, dispose: async () => cluster.drop() } });
+    h = await startHarness('postgres', 'outage', { env: { METRICS_PORT: '0' }, scratch: { config: { driver: 'postgres', url }, url, dispose: async () => cluster.drop() } });
   }, 60_000);
   afterAll(async () => h?.dispose());
 
@@ -50,6 +50,29 @@ describe.skipIf(skip)('a PostgreSQL outage', () => {
     expect(back[0]).toMatchObject({ level: 30 });
     expect(Number(back[0].attempts)).toBeGreaterThan(3);
     expect(since(/^change feed: LISTEN connection lost/)).toHaveLength(1);
+  }, 60_000);
+
+  it('/readyz says 503 and why while the database is down, 200 again once it answers; /healthz stays 200', async () => {
+    const get = async (p: string) => {
+      const r = await fetch(`${h.bot.health!.url}${p}`);
+      return { status: r.status, text: await r.text() };
+    };
+    expect(await get('/readyz')).toEqual({ status: 200, text: 'ready\n' });
+    cluster.stop('fast');
+    try {
+      const down = await get('/readyz');
+      expect(down.status).toBe(503);
+      expect(down.text).toMatch(/^not ready: the database does not answer \(postgres:\/\/.*\)\n$/);
+      expect((await get('/healthz')).status).toBe(200);
+    } finally {
+      await cluster.start();
+    }
+    await until(
+      () => get('/readyz'),
+      (r) => r.status === 200,
+      10_000,
+      '/readyz 200 after the database is back',
+    );
   }, 60_000);
 
   it('a crash (immediate stop, no checkpoint) while messages stream in: after recovery every message is stored once', async () => {
