@@ -8,6 +8,7 @@ import { Mutex } from './mutex';
 import { BotStatusStore } from './stores/bot-status.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
+import { PresenceValuesStore } from './stores/presence-values.store';
 import { PrivacyStore } from './stores/privacy.store';
 import { ScheduleStore } from './stores/schedule.store';
 import { SessionStore } from './stores/session.store';
@@ -72,6 +73,8 @@ export class Database implements StoreContext {
   readonly logs: LogStore;
   /** Read-only aggregates for `/stats`. */
   readonly stats: StatsStore;
+  /** Read-only values of the presence's `{variables}` (`{messages_today}`, `{users_seen}`). */
+  readonly presenceValues: PresenceValuesStore;
   /** `/mydata`: summary, export and erasure of one person's rows. */
   readonly privacy: PrivacyStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
@@ -95,6 +98,7 @@ export class Database implements StoreContext {
     this.schedules = new ScheduleStore(this);
     this.logs = new LogStore(this);
     this.stats = new StatsStore(this);
+    this.presenceValues = new PresenceValuesStore(this);
     this.privacy = new PrivacyStore(this);
   }
 
