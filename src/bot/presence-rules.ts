@@ -144,6 +144,12 @@ export function renderActivity(text: string, values: VariableValues, locale: str
     const v = (values as unknown as Record<string, number>)[name];
     return typeof v === 'number' && (PRESENCE_VARIABLES as readonly string[]).includes(name) ? nf.format(v) : whole;
   });
-  const chars = [...out];
-  return chars.length > ACTIVITY_TEXT_MAX ? `${chars.slice(0, ACTIVITY_TEXT_MAX - 1).join('')}…` : out;
+  if (out.length <= ACTIVITY_TEXT_MAX) return out;
+  // Cut by UTF-16 length, as the 128 is counted, never inside a character.
+  let cut = '';
+  for (const ch of out) {
+    if (cut.length + ch.length > ACTIVITY_TEXT_MAX - 1) break;
+    cut += ch;
+  }
+  return `${cut}…`;
 }
