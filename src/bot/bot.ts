@@ -39,7 +39,8 @@ export class StartupError extends Error {
 
 const FATAL_CLOSE: Record<number, string> = {
   [GatewayCloseCodes.AuthenticationFailed]: "Discord refused the token (gateway close 4004): set DISCORD_TOKEN to the token on your application's Bot page in the developer portal",
-  [GatewayCloseCodes.DisallowedIntents]: 'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" (and "Server Members Intent" when MEMBERS_INTENT is on) under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
+  [GatewayCloseCodes.DisallowedIntents]:
+    'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" (and "Server Members Intent" when MEMBERS_INTENT is on) under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
   [GatewayCloseCodes.InvalidIntents]: 'Discord refused the intents (gateway close 4013: invalid intents)',
   [GatewayCloseCodes.ShardingRequired]: 'Discord requires sharding for this bot (gateway close 4011); Chronicle runs one shard',
   [GatewayCloseCodes.InvalidShard]: 'Discord refused the shard (gateway close 4010)',

@@ -194,7 +194,8 @@ export class PresenceSync {
       const at = this.sent[0] + PRESENCE_LIMIT.windowMs + 10;
       if (this.retryAt !== at) {
         if (this.retryTimer) clearTimeout(this.retryTimer);
-        if (this.retryAt === null) this.logger.info({ source: 'presence', retryInMs: at - t }, `presence: ${PRESENCE_LIMIT.updates} updates in ${PRESENCE_LIMIT.windowMs / 1000} s already (Discord's limit); sending the latest when it allows`);
+        if (this.retryAt === null)
+          this.logger.info({ source: 'presence', retryInMs: at - t }, `presence: ${PRESENCE_LIMIT.updates} updates in ${PRESENCE_LIMIT.windowMs / 1000} s already (Discord's limit); sending the latest when it allows`);
         this.retryAt = at;
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
@@ -217,10 +218,7 @@ export class PresenceSync {
     this.forcePending = false;
     this.lastSent = key;
     this.live = { ...this.live, updatesSent: this.live.updatesSent + 1, lastSentAt: new Date(t) };
-    this.logger.info(
-      { source: 'presence', botStatusId: row?.id ?? null, reason: plan.reason, status: presence.status, activity: presence.activities?.[0]?.state ?? presence.activities?.[0]?.name ?? null },
-      'presence applied',
-    );
+    this.logger.info({ source: 'presence', botStatusId: row?.id ?? null, reason: plan.reason, status: presence.status, activity: presence.activities?.[0]?.state ?? presence.activities?.[0]?.name ?? null }, 'presence applied');
     this.onApplied?.(presence, row);
   }
 
@@ -233,10 +231,13 @@ export class PresenceSync {
     const waits = [MAX_SLEEP_MS];
     if (nextChange) waits.push(Math.max(0, nextChange.getTime() - now) + 5);
     if (variables) waits.push(this.variablesMs);
-    this.tickTimer = setTimeout(() => {
-      this.tickTimer = null;
-      void this.request('tick');
-    }, Math.min(...waits));
+    this.tickTimer = setTimeout(
+      () => {
+        this.tickTimer = null;
+        void this.request('tick');
+      },
+      Math.min(...waits),
+    );
     this.tickTimer.unref();
   }
 

@@ -10,12 +10,7 @@ const URL_RULE = 'must be a https://twitch.tv/… or https://youtube.com/… add
 const LIST_MAX = 20;
 
 const activityOption = (o: SlashCommandStringOption, required: boolean) =>
-  o
-    .setName('activity')
-    .setDescription(`What the bot is doing (1–${ACTIVITY_TEXT_MAX} characters; may use {members}, {guilds}, {uptime}…)`)
-    .setRequired(required)
-    .setMinLength(1)
-    .setMaxLength(ACTIVITY_TEXT_MAX);
+  o.setName('activity').setDescription(`What the bot is doing (1–${ACTIVITY_TEXT_MAX} characters; may use {members}, {guilds}, {uptime}…)`).setRequired(required).setMinLength(1).setMaxLength(ACTIVITY_TEXT_MAX);
 const typeOption = (o: SlashCommandStringOption) =>
   o
     .setName('type')
@@ -45,7 +40,12 @@ const data = new SlashCommandBuilder()
       .addStringOption(urlOption),
   )
   .addSubcommand((s) => s.setName('list').setDescription('Every status row, newest last'))
-  .addSubcommand((s) => s.setName('activate').setDescription('Make an existing status row the active one').addStringOption((o) => idOption(o, 'The row id, e.g. bot-1a2b3c')))
+  .addSubcommand((s) =>
+    s
+      .setName('activate')
+      .setDescription('Make an existing status row the active one')
+      .addStringOption((o) => idOption(o, 'The row id, e.g. bot-1a2b3c')),
+  )
   .addSubcommand((s) => s.setName('clear').setDescription('No active row: online with no activity (the rotation and windows still apply)'))
   .addSubcommandGroup((g) =>
     g
@@ -63,7 +63,12 @@ const data = new SlashCommandBuilder()
           .addIntegerOption((o) => o.setName('seconds').setDescription(`How long its turn lasts (${ROTATION_SECONDS_MIN}–${ROTATION_SECONDS_MAX} s, default 60)`).setMinValue(ROTATION_SECONDS_MIN).setMaxValue(ROTATION_SECONDS_MAX))
           .addIntegerOption((o) => o.setName('position').setDescription('Its place in the turn order (default: last)').setMinValue(0).setMaxValue(1_000_000)),
       )
-      .addSubcommand((s) => s.setName('remove').setDescription('Take a row out of the rotation (the row stays)').addStringOption((o) => idOption(o, 'The row id')))
+      .addSubcommand((s) =>
+        s
+          .setName('remove')
+          .setDescription('Take a row out of the rotation (the row stays)')
+          .addStringOption((o) => idOption(o, 'The row id')),
+      )
       .addSubcommand((s) => s.setName('list').setDescription('The rotation in turn order'))
       .addSubcommand((s) => s.setName('show').setDescription("The rotation's live turn and the next one")),
   );
@@ -122,9 +127,7 @@ function describeLive(live: LivePresence): string {
   }
   if (plan.reason === 'rotation') {
     const r = plan.rotation!;
-    return r.rows.length > 1
-      ? `${text}, turn ${r.index + 1} of ${r.rows.length} in the rotation (${row.rotationSeconds} s a turn); no window is open.`
-      : `${text}, the only row in the rotation; no window is open.`;
+    return r.rows.length > 1 ? `${text}, turn ${r.index + 1} of ${r.rows.length} in the rotation (${row.rotationSeconds} s a turn); no window is open.` : `${text}, the only row in the rotation; no window is open.`;
   }
   return `${text}, the active row (since ${when(row.updatedAt, 'R')}); no window is open and the rotation is empty.`;
 }

@@ -133,11 +133,19 @@ describe.each(DRIVERS)('presence windows on $driver', ({ driver, skip }) => {
       const start = new Date(Date.now() + 4_000);
       const end = new Date(start.getTime() + 4_000);
       const seen = presencesFromNow(h.emu);
-      await externalExec(
-        h.scratch,
-        'INSERT INTO bot_status (id, status, activity_type, activity, is_active, rotation_seconds, timezone, starts_at, ends_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ['maint', 'dnd', 'custom', maint, sqlBool(h.scratch, false), 60, 'UTC', sqlDate(h.scratch, start), sqlDate(h.scratch, end), sqlDate(h.scratch, new Date()), sqlDate(h.scratch, new Date())],
-      );
+      await externalExec(h.scratch, 'INSERT INTO bot_status (id, status, activity_type, activity, is_active, rotation_seconds, timezone, starts_at, ends_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+        'maint',
+        'dnd',
+        'custom',
+        maint,
+        sqlBool(h.scratch, false),
+        60,
+        'UTC',
+        sqlDate(h.scratch, start),
+        sqlDate(h.scratch, end),
+        sqlDate(h.scratch, new Date()),
+        sqlDate(h.scratch, new Date()),
+      ]);
       const opened = await seen.wait((p) => textOf(p) === maint, 15_000);
       expect(opened).toMatchObject({ status: 'dnd', activities: [{ type: 4, state: maint }] });
       expect(opened.at).toBeGreaterThanOrEqual(start.getTime());

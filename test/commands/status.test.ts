@@ -224,9 +224,7 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
       const again = await rot('add', { id: archives.id, seconds: 30 });
       expect(again.content).toBe(`\`${archives.id}\` is in the rotation at position 2, 30 s a turn: Watching **the archives** · online. The rotation has 2 rows.`);
       const minutes = (await own.bot.db.botStatus.listRotation())[0];
-      expect((await rot('list')).content).toBe(
-        `The rotation: 2 rows, 60 s a cycle:\n1. \`${minutes.id}\` — Custom status **reading the minutes** · online · 30 s\n2. \`${archives.id}\` — Watching **the archives** · online · 30 s`,
-      );
+      expect((await rot('list')).content).toBe(`The rotation: 2 rows, 60 s a cycle:\n1. \`${minutes.id}\` — Custom status **reading the minutes** · online · 30 s\n2. \`${archives.id}\` — Watching **the archives** · online · 30 s`);
       const set = await own.emu.runCommand('status', { activity: 'chess' }, { ...admin, subcommand: 'set' });
       expect(set.content).toMatch(/is now active: Playing \*\*chess\*\* · online\. The rotation \(2 rows\) shows instead while it has rows: see `\/status show`\.$/);
       const show = await own.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
