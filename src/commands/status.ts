@@ -47,6 +47,15 @@ const data = new SlashCommandBuilder()
       .addStringOption((o) => idOption(o, 'The row id, e.g. bot-1a2b3c')),
   )
   .addSubcommand((s) => s.setName('clear').setDescription('No active row: online with no activity (the rotation and windows still apply)'))
+  .addSubcommand((s) =>
+    s
+      .setName('window')
+      .setDescription('Show a row only between two instants (it then comes before the rotation and the active row)')
+      .addStringOption((o) => idOption(o, 'The row id'))
+      .addStringOption((o) => o.setName('starts').setDescription('From, e.g. 2026-12-24T18:00Z or 2026-12-24 18:00+01:00 (default: now)').setMinLength(10).setMaxLength(40))
+      .addStringOption((o) => o.setName('ends').setDescription('Until (same form; default: no end)').setMinLength(10).setMaxLength(40))
+      .addBooleanOption((o) => o.setName('clear').setDescription('Remove the window instead')),
+  )
   .addSubcommandGroup((g) =>
     g
       .setName('rotation')
@@ -96,7 +105,8 @@ export const status: SlashCommand = {
     if (sub === 'list') return list(ctx);
     if (sub === 'activate') return activate(ctx);
     if (sub === 'clear') return clear(ctx);
-    throw new CommandInputError('subcommand', 'must be show, set, list, activate, clear or rotation');
+    if (sub === 'window') return setWindow(ctx);
+    throw new CommandInputError('subcommand', 'must be show, set, list, activate, clear, window or rotation');
   },
   async autocomplete(ctx) {
     await ctx.interaction.respond(ctx.isAdmin ? await idChoices(ctx) : []);
@@ -193,6 +203,39 @@ async function activate(ctx: CommandContext): Promise<void> {
 async function clear(ctx: CommandContext): Promise<void> {
   const n = await ctx.db.botStatus.clearActiveBotStatus();
   await ctx.reply({ content: n ? 'Cleared: no active row, so the bot shows online with no activity.' : 'There was no active row; the bot shows online with no activity.', ephemeral: true });
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** An instant with its offset (a time without one would depend on the server's zone), or null when absent. */
+function instantOption(i: ChatInputCommandInteraction, name: string): Date | null {
+  const raw = textOption(i, name, { min: 10, max: 40 });
+  if (raw === null) return null;
+  const d = new Date(raw.replace(' ', 'T'));
+  if (!INSTANT.test(raw) || Number.isNaN(d.getTime())) throw new CommandInputError(name, `must be a date and time with its offset, e.g. 2026-12-24T18:00Z or 2026-12-24 18:00+01:00 (got "${oneLine(raw, 40)}")`);
+  return d;
+}
+
+async function setWindow(ctx: CommandContext): Promise<void> {
+  const i = ctx.interaction;
+  const id = textOption(i, 'id', { min: 1, max: 64, required: true });
+  const row = await ctx.db.botStatus.getBotStatus(id);
+  if (!row) throw new CommandInputError('id', `must name an existing status row; there is no \`${oneLine(id, 64)}\` (see \`/status list\`)`);
+  if (i.options.getBoolean('clear')) {
+    for (const other of ['starts', 'ends']) if (i.options.get(other)) throw new CommandInputError(other, 'is not for `clear:true`');
+    await ctx.db.botStatus.setWindow({ id, startsAt: null, endsAt: null });
+    await ctx.reply({ content: `\`${id}\` has no window now${row.cronExpression ? ' (its cron_expression still applies)' : ''}.`, ephemeral: true });
+    return;
+  }
+  const starts = instantOption(i, 'starts') ?? new Date();
+  const ends = instantOption(i, 'ends');
+  if (ends && ends.getTime() <= Date.now()) throw new CommandInputError('ends', 'must be in the future');
+  if (ends && ends.getTime() <= starts.getTime()) throw new CommandInputError('ends', 'must be after starts');
+  const problems = botStatusProblems({ ...row, startsAt: starts, endsAt: ends });
+  if (problems.length) throw new CommandInputError('id', `row \`${id}\` cannot be applied: ${problems.join('; ')}`);
+  await ctx.db.botStatus.setWindow({ id, startsAt: starts, endsAt: ends });
+  const where = row.rotationPosition != null ? ' It is in the rotation, so it takes its turns only in that window.' : ' Then it comes before the rotation and the active row.';
+  await ctx.reply({ content: `\`${id}\` — ${describeRow(row)} — is in force from ${when(starts, 'f')} ${ends ? `until ${when(ends, 'f')}` : 'with no end'}.${where}`, ephemeral: true });
 }
 
 async function rotationAdd(ctx: CommandContext): Promise<void> {

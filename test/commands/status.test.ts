@@ -200,6 +200,36 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(show.content).toContain(`(shown as **${guilds} ${tag} · v0.1.0**), the active row`);
   });
 
+  it.skipIf(skip)('window shows a row until an instant, clear hands back; instants without an offset or in the past are refused', { timeout: 60_000 }, async () => {
+    const admin = newAdmin();
+    const base = await setOwn(admin);
+    const launch = await h.bot.db.botStatus.createBotStatus({ activity: unique('the launch'), activityType: 'competing' });
+    const win = (options: Record<string, string | boolean>) => h.emu.runCommand('status', { id: launch.id, ...options }, { ...admin, subcommand: 'window' });
+    expect((await win({ starts: 'next tuesday' })).content).toBe('That did not work: `starts`: must be a date and time with its offset, e.g. 2026-12-24T18:00Z or 2026-12-24 18:00+01:00 (got "next tuesday")');
+    expect((await win({ starts: '2026-12-24 18:00' })).content).toMatch(/^That did not work: `starts`: must be a date and time with its offset/);
+    expect((await win({ ends: '2020-01-01T00:00Z' })).content).toBe('That did not work: `ends`: must be in the future');
+    expect((await win({ starts: '2030-01-02T00:00Z', ends: '2030-01-01T00:00Z' })).content).toBe('That did not work: `ends`: must be after starts');
+    expect((await h.bot.db.botStatus.getBotStatus(launch.id))!.endsAt).toBeNull();
+
+    const seen = presencesFromNow(h.emu);
+    // Ending on time is proven in test/bot/presence-rotation.test.ts; here the window outlasts the test.
+    const ends = new Date(Date.now() + 600_000);
+    const r = await win({ ends: ends.toISOString() });
+    expect(r.ephemeral).toBe(true);
+    expect(r.content).toMatch(
+      new RegExp(`^\`${launch.id}\` — Competing in \\*\\*${launch.activity}\\*\\* · online — is in force from <t:\\d+:f> until <t:${Math.floor(ends.getTime() / 1000)}:f>\\. Then it comes before the rotation and the active row\\.$`),
+    );
+    const opened = await seen.wait((p) => p.activities[0]?.name === launch.activity);
+    expect(opened.activities[0].type).toBe(5);
+    const show = await h.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
+    expect(show.content).toMatch(
+      new RegExp(`^Live now: \`${launch.id}\` — .*, because its window is open \\(since <t:\\d+:f>, until <t:${Math.floor(ends.getTime() / 1000)}:f>\\); windows come before the rotation and the active row\\.\\nNext change: <t:\\d+:R>\\n`),
+    );
+    expect((await win({ clear: true })).content).toBe(`\`${launch.id}\` has no window now.`);
+    await seen.wait((p) => p.activities[0]?.name === base && p.at > opened.at);
+    expect((await h.bot.db.botStatus.getBotStatus(launch.id))!.endsAt).toBeNull();
+  });
+
   it.skipIf(skip)('rotation add (a new row or an existing one), list, remove; the rotation outranks the active row', { timeout: 60_000 }, async () => {
     const own = await startHarness(driver, 'status_rotation');
     try {

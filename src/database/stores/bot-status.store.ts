@@ -159,6 +159,20 @@ export class BotStatusStore {
     });
   }
 
+  /** Sets (or, with nulls, clears) a row's one-off window. Returns the row as stored. */
+  async setWindow(input: { id: string; startsAt: Date | null; endsAt: Date | null }): Promise<BotStatus> {
+    return this.changed('window bot_status', async (em) => {
+      const row = await em.findOneBy(BotStatus, { id: input.id });
+      if (!row) throw new NotFoundError('bot_status', input.id);
+      row.startsAt = input.startsAt;
+      row.endsAt = input.endsAt;
+      assertValid(row);
+      row.updatedAt = new Date();
+      await em.save(BotStatus, row);
+      return row;
+    });
+  }
+
   async deleteBotStatus(id: string): Promise<void> {
     await this.changed('delete bot_status', async (em) => {
       const res = await em.delete(BotStatus, { id });
