@@ -3,7 +3,7 @@ import type { LivePresence } from '../bot/presence';
 import { hasWindow } from '../bot/presence-rules';
 import { ACTIVITY_TEXT_MAX, ACTIVITY_TYPES, botStatusProblems, PRESENCE_STATUSES, ROTATION_SECONDS_MAX, ROTATION_SECONDS_MIN, type ActivityKind, type BotStatus, type PresenceStatus } from '../entities/BotStatus';
 import { choiceOption, integerOption, textOption } from './lib/options';
-import { oneLine, plural, when } from './lib/format';
+import { fitLines, oneLine, plural, when } from './lib/format';
 import { CommandInputError, type AutocompleteContext, type CommandContext, type SlashCommand } from './types';
 
 const URL_RULE = 'must be a https://twitch.tv/… or https://youtube.com/… address for streaming';
@@ -278,9 +278,8 @@ async function rotationList(ctx: CommandContext): Promise<void> {
     return;
   }
   const cycle = rows.reduce((n, r) => n + r.rotationSeconds, 0);
-  const lines = rows.slice(0, LIST_MAX).map((r) => `${r.rotationPosition}. \`${r.id}\` — ${describeRow(r)} · ${r.rotationSeconds} s${hasWindow(r) ? ' (only while its window is open)' : ''}`);
-  const more = rows.length > LIST_MAX ? `\n… and ${plural(rows.length - LIST_MAX, 'more row')}` : '';
-  await ctx.reply({ content: `The rotation: ${plural(rows.length, 'row')}, ${cycle} s a cycle:\n${lines.join('\n')}${more}`, ephemeral: true });
+  const lines = rows.map((r) => `${r.rotationPosition}. \`${r.id}\` — ${describeRow(r)} · ${r.rotationSeconds} s${hasWindow(r) ? ' (only while its window is open)' : ''}`);
+  await ctx.reply({ content: fitLines(`The rotation: ${plural(rows.length, 'row')}, ${cycle} s a cycle:`, lines), ephemeral: true });
 }
 
 async function rotationShow(ctx: CommandContext): Promise<void> {
