@@ -153,6 +153,7 @@ const EnvSchema = z.object({
   IGNORE_CHANNELS: idList('IGNORE_CHANNELS'),
   RECORD_CONTENT: bool('RECORD_CONTENT'),
   PRESENCE_REFRESH_MINUTES: int('PRESENCE_REFRESH_MINUTES', 1, 24 * 60),
+  MEMBERS_INTENT: bool('MEMBERS_INTENT'),
   SQLITE_POLL_MS: int('SQLITE_POLL_MS', 10, 60_000),
   RECORDER_BATCH_SIZE: int('RECORDER_BATCH_SIZE', 1, 5_000),
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
@@ -199,6 +200,8 @@ export interface Config {
   ignoreChannels: string[];
   recordContent: boolean;
   presenceRefreshMinutes: number;
+  /** Ask for the privileged Server Members intent, so `{members}` follows joins and leaves. */
+  membersIntent: boolean;
   sqlitePollMs: number;
   /** Write-behind queue: rows per transaction, longest wait before a write, events held in memory. */
   recorder: { batchSize: number; flushMs: number; maxQueue: number };
@@ -258,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ignoreChannels: v.IGNORE_CHANNELS,
     recordContent: v.RECORD_CONTENT ?? true,
     presenceRefreshMinutes: v.PRESENCE_REFRESH_MINUTES ?? 10,
+    membersIntent: v.MEMBERS_INTENT ?? false,
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
     recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },

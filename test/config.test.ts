@@ -56,6 +56,7 @@ describe('config', () => {
       IGNORE_CHANNELS: 'def',
       RECORD_CONTENT: 'maybe',
       PRESENCE_REFRESH_MINUTES: '0',
+      MEMBERS_INTENT: 'sure',
       SQLITE_POLL_MS: '1',
       RECORDER_BATCH_SIZE: 'lots',
       RECORDER_FLUSH_MS: '-1',
@@ -92,6 +93,8 @@ describe('config', () => {
     expect(c.discord.apiUrl).toBe('http://127.0.0.1:9/api');
     expect(c.ownerIds).toEqual(['323456789012345678']);
     expect(c.sessionIdleMinutes).toBe(0.5);
+    expect(c.membersIntent).toBe(false);
+    expect(loadConfig({ MEMBERS_INTENT: 'on' }, cwd).membersIntent).toBe(true);
   });
 
   it('SHUTDOWN_TIMEOUT_MS: 8000 by default (below the 10 s Docker gives a stop); a bad value names the variable, the range and what it got', () => {

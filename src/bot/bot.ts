@@ -14,6 +14,7 @@ import { inviteUrl, neededPermissions, permissionNames } from './invite';
 import type { CommandServices } from '../commands/types';
 import { startHealth } from './health';
 import { PresenceSync } from './presence';
+import { appVersion } from '../version';
 import { backfill } from '../recording/backfill';
 import { reconcile } from '../recording/reconcile';
 import { Recorder } from '../recording/recorder';
@@ -39,7 +40,8 @@ export class StartupError extends Error {
 
 const FATAL_CLOSE: Record<number, string> = {
   [GatewayCloseCodes.AuthenticationFailed]: "Discord refused the token (gateway close 4004): set DISCORD_TOKEN to the token on your application's Bot page in the developer portal",
-  [GatewayCloseCodes.DisallowedIntents]: 'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
+  [GatewayCloseCodes.DisallowedIntents]:
+    'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" (and "Server Members Intent" when MEMBERS_INTENT is on) under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
   [GatewayCloseCodes.InvalidIntents]: 'Discord refused the intents (gateway close 4013: invalid intents)',
   [GatewayCloseCodes.ShardingRequired]: 'Discord requires sharding for this bot (gateway close 4011); Chronicle runs one shard',
   [GatewayCloseCodes.InvalidShard]: 'Discord refused the shard (gateway close 4010)',
@@ -53,8 +55,8 @@ export interface BotOptions {
   /** Overrides for tests and benchmarks. */
   sessionIdleMs?: number;
   presenceRefreshMs?: number;
-  /** Presence updates allowed per window (default 110 a minute). */
-  presenceBudget?: { budget: number; windowMs: number };
+  /** How often `{variables}` in the live presence are looked at (default a minute). Discord's limit on updates is never configurable. */
+  presenceVariablesMs?: number;
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
   readyTimeoutMs?: number;
   /** The longest stop() takes (default SHUTDOWN_TIMEOUT_MS). */
@@ -136,14 +138,19 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       logger: log.logger,
     });
     undo.push(() => queue.close());
-    const client = createClient({ apiUrl: config.discord.apiUrl });
+    const client = createClient({ apiUrl: config.discord.apiUrl, membersIntent: config.membersIntent });
     undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger, config);
-    // Up before the gateway: /healthz answers and /readyz says why not while the bot starts.
-    const health = await startHealth({ client, db, queue, spillFile, logger: log.logger }, config.metrics);
-    if (health) undo.push(() => health.stop());
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
-    const presence = new PresenceSync(client, db.botStatus, feed, log.logger, { refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000, ...opts.presenceBudget });
+    const presence = new PresenceSync(client, db.botStatus, db.presenceValues, feed, log.logger, {
+      refreshMs: opts.presenceRefreshMs ?? config.presenceRefreshMinutes * 60_000,
+      variablesMs: opts.presenceVariablesMs,
+      version: appVersion(),
+      startedAt: Date.now(),
+    });
+    // Up before the gateway: /healthz answers and /readyz says why not while the bot starts.
+    const health = await startHealth({ client, db, queue, spillFile, logger: log.logger, presenceUpdates: () => presence.current().updatesSent }, config.metrics);
+    if (health) undo.push(() => health.stop());
 
     // Live events wait while history is read at start: backfill and reconcile go first.
     const readHistory = config.backfillMaxMessages > 0 || config.reconcileMessages > 0;
@@ -185,6 +192,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         ping: () => client.ws.ping,
         botUserId: () => client.user!.id,
         presence: () => client.user?.presence ?? null,
+        livePresence: () => presence.current(),
       },
       skills: assistant.skills,
       tasks: assistant.tasks,

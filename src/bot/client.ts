@@ -12,9 +12,11 @@ export const BOT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMes
  * from raw gateway events, so edits and deletes of any message are seen), and users and members
  * are swept every few minutes (the bot's own user and member are kept).
  */
-export function clientOptions(opts: { apiUrl?: string } = {}): ClientOptions {
+export function clientOptions(opts: { apiUrl?: string; membersIntent?: boolean } = {}): ClientOptions {
   return {
-    intents: BOT_INTENTS,
+    // MEMBERS_INTENT adds Server Members (privileged): member joins and leaves keep each guild's
+    // member count current, for the presence's {members}.
+    intents: opts.membersIntent ? [...BOT_INTENTS, GatewayIntentBits.GuildMembers] : BOT_INTENTS,
     // DMs arrive on channels discord.js has not cached.
     partials: [Partials.Channel],
     makeCache: Options.cacheWithLimits({
@@ -41,7 +43,7 @@ export function clientOptions(opts: { apiUrl?: string } = {}): ClientOptions {
   };
 }
 
-export function createClient(opts: { apiUrl?: string } = {}): Client {
+export function createClient(opts: { apiUrl?: string; membersIntent?: boolean } = {}): Client {
   const client = new Client(clientOptions(opts));
   skipUnheardMessageEvents(client);
   return client;

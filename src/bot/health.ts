@@ -15,6 +15,8 @@ export interface HealthParts {
   queue: WriteQueue;
   spillFile: string;
   logger: Logger;
+  /** Presence updates sent so far (the presence sync's count). */
+  presenceUpdates?: () => number;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function startHealth(parts: HealthParts, config: { port: number; ho
       }
     },
     pings: () => new Map(client.ws.shards.map((s) => [s.id, s.ping])),
+    presenceUpdates: parts.presenceUpdates,
   });
   const onRaw = (packet: { t?: string | null }, shard: number) => {
     if (packet.t) metrics.gatewayEvent(shard, packet.t);

@@ -1,4 +1,5 @@
 import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, InteractionEditReplyOptions, InteractionReplyOptions, SharedSlashCommand } from 'discord.js';
+import type { LivePresence } from '../bot/presence';
 import type { Config } from '../config';
 import type { Database } from '../database/database';
 import type { ChronicleLogger, Logger } from '../logger';
@@ -14,6 +15,8 @@ export interface GatewayInfo {
   botUserId(): string;
   /** The presence the bot shows now. */
   presence(): { status: string; activities: { type: number; name: string; state?: string | null; url?: string | null }[] } | null;
+  /** What the presence sync decided is live now and why (windows, rotation, active row). */
+  livePresence(): LivePresence;
 }
 
 /**

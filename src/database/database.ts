@@ -9,6 +9,7 @@ import { ArchiveStore } from './stores/archive.store';
 import { BotStatusStore } from './stores/bot-status.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
+import { PresenceValuesStore } from './stores/presence-values.store';
 import { PrivacyStore } from './stores/privacy.store';
 import { ScheduleStore } from './stores/schedule.store';
 import { SessionStore } from './stores/session.store';
@@ -75,6 +76,8 @@ export class Database implements StoreContext {
   readonly logs: LogStore;
   /** Read-only aggregates for `/stats`. */
   readonly stats: StatsStore;
+  /** Read-only values of the presence's `{variables}` (`{messages_today}`, `{users_seen}`). */
+  readonly presenceValues: PresenceValuesStore;
   /** `/mydata`: summary, export and erasure of one person's rows. */
   readonly privacy: PrivacyStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
@@ -99,6 +102,7 @@ export class Database implements StoreContext {
     this.schedules = new ScheduleStore(this);
     this.logs = new LogStore(this);
     this.stats = new StatsStore(this);
+    this.presenceValues = new PresenceValuesStore(this);
     this.privacy = new PrivacyStore(this);
   }
 

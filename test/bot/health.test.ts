@@ -63,6 +63,7 @@ describe.each(DRIVERS)('health and metrics over HTTP ($driver)', ({ driver, skip
     expect(value(m.get('chronicle_events_lost_total'))).toBe(0);
     // Per shard once the first heartbeat is acknowledged (the local Discord's interval is long): the family is there.
     expect(m.get('chronicle_gateway_ping_seconds')?.type).toBe('GAUGE');
+    expect(value(m.get('chronicle_presence_updates_total'))).toBe(h.bot.presence.current().updatesSent);
     expect(value(m.get('chronicle_process_resident_memory_bytes'))).toBeGreaterThan(0);
     expect(m.has('chronicle_nodejs_eventloop_lag_p99_seconds')).toBe(true);
   });

@@ -32,11 +32,11 @@ describe.each(DRIVERS)('presence from bot_status on $driver', ({ driver, skip })
     const activity = unique('own row');
     const seen = presencesFromNow(h.emu);
     await h.bot.db.botStatus.createBotStatus({ id, activityType: o.activityType ?? 'playing', activity, status: o.status, isActive: true });
-    await seen.wait((p) => (p.activities[0]?.name === activity || p.activities[0]?.state === activity) && p.status === (o.status ?? 'online'), 3000);
+    await seen.wait((p) => (p.activities[0]?.name === activity || p.activities[0]?.state === activity) && p.status === (o.status ?? 'online'));
     return { id, activity };
   }
 
-  it.skipIf(skip)('applies the active row at ready', async () => {
+  it.skipIf(skip)('applies the active row at ready', { timeout: 60_000 }, async () => {
     // From the history on purpose: the update at ready, whatever tests ran since. 'the archives'
     // is only the row present at start (the other tests' rows have activities of their own).
     const p = await h.emu.waitForPresence((p) => p.activities[0]?.name === 'the archives');
@@ -44,12 +44,12 @@ describe.each(DRIVERS)('presence from bot_status on $driver', ({ driver, skip })
     expect(p.activities[0].type).toBe(3);
   });
 
-  it.skipIf(skip)('follows an UPDATE made from a separate connection, and sends nothing when nothing changed', async () => {
+  it.skipIf(skip)('follows an UPDATE made from a separate connection, and sends nothing when nothing changed', { timeout: 60_000 }, async () => {
     const row = await ownRow();
     const wing = unique('the new wing');
     const seen = presencesFromNow(h.emu);
     await externalExec(h.scratch, 'UPDATE bot_status SET activity = ?, status = ? WHERE id = ?', [wing, 'dnd', row.id]);
-    const p = await seen.wait((p) => p.activities[0]?.name === wing, 3000);
+    const p = await seen.wait((p) => p.activities[0]?.name === wing);
     expect(p.status).toBe('dnd');
     expect(seen.since()).toEqual([p]);
     // A change that does not alter the presence (and writes to other tables) sends no op 3.
@@ -59,7 +59,7 @@ describe.each(DRIVERS)('presence from bot_status on $driver', ({ driver, skip })
     expect(seen.since()).toEqual([p]);
   });
 
-  it.skipIf(skip)('keeps the last good presence when a row cannot be applied, and logs the row id', async () => {
+  it.skipIf(skip)('keeps the last good presence when a row cannot be applied, and logs the row id', { timeout: 60_000 }, async () => {
     const row = await ownRow();
     const seen = presencesFromNow(h.emu);
     await externalExec(h.scratch, 'UPDATE bot_status SET activity_type = ? WHERE id = ?', ['dancing', row.id]);
@@ -76,38 +76,38 @@ describe.each(DRIVERS)('presence from bot_status on $driver', ({ driver, skip })
     expect(seen.since()).toEqual([]);
     // Fixing it applies it; a streaming row carries its URL.
     await externalExec(h.scratch, 'UPDATE bot_status SET url = ? WHERE id = ?', ['https://twitch.tv/chronicle', row.id]);
-    const p = await seen.wait((p) => p.activities[0]?.name === live, 3000);
+    const p = await seen.wait((p) => p.activities[0]?.name === live);
     expect(p.activities[0]).toMatchObject({ type: 1, url: 'https://twitch.tv/chronicle' });
   });
 
-  it.skipIf(skip)('no active row means online with no activity; custom status uses state', async () => {
+  it.skipIf(skip)('no active row means online with no activity; custom status uses state', { timeout: 60_000 }, async () => {
     await ownRow({ status: 'dnd' });
     const none = presencesFromNow(h.emu);
     await externalExec(h.scratch, 'UPDATE bot_status SET is_active = ?', [sqlBool(h.scratch, false)]);
-    const p = await none.wait((p) => p.status === 'online' && p.activities.length === 0, 3000);
+    const p = await none.wait((p) => p.status === 'online' && p.activities.length === 0);
     expect(p.activities).toEqual([]);
     const minutes = unique('Reading the minutes');
     const custom = presencesFromNow(h.emu);
     await h.bot.db.botStatus.createBotStatus({ id: `custom-${++rows}`, activityType: 'custom', activity: minutes, isActive: true });
-    const c = await custom.wait((p) => p.activities[0]?.type === 4, 3000);
+    const c = await custom.wait((p) => p.activities[0]?.type === 4);
     expect(c.activities[0].state).toBe(minutes);
   });
 
-  it.skipIf(skip)('re-applies the presence after a RESUME and after a new session', { timeout: 40_000 }, async () => {
+  it.skipIf(skip)('re-applies the presence after a RESUME and after a new session', { timeout: 60_000 }, async () => {
     const { activity } = await ownRow({ activityType: 'custom' });
     const resumes = h.emu.resumeCount();
     const identifies = h.emu.identifyCount();
     let seen = presencesFromNow(h.emu);
     h.emu.disconnect({ resumable: true });
-    await seen.wait((p) => p.activities[0]?.state === activity, 10_000);
+    await seen.wait((p) => p.activities[0]?.state === activity);
     expect(h.emu.resumeCount()).toBe(resumes + 1);
     seen = presencesFromNow(h.emu);
     h.emu.disconnect({ resumable: false });
-    await seen.wait((p) => p.activities[0]?.state === activity, 15_000);
+    await seen.wait((p) => p.activities[0]?.state === activity);
     expect(h.emu.identifyCount()).toBe(identifies + 1);
   });
 
-  it.skipIf(skip || driver !== 'postgres')('keeps listening after the LISTEN connection is killed', async () => {
+  it.skipIf(skip || driver !== 'postgres')('keeps listening after the LISTEN connection is killed', { timeout: 60_000 }, async () => {
     const row = await ownRow({ activityType: 'custom' });
     const pid = await h.bot.feed.listenerPid();
     expect(pid).toBeGreaterThan(0);
@@ -116,32 +116,7 @@ describe.each(DRIVERS)('presence from bot_status on $driver', ({ driver, skip })
     const after = unique('after reconnect');
     const seen = presencesFromNow(h.emu);
     await externalExec(h.scratch, 'UPDATE bot_status SET activity = ? WHERE id = ?', [after, row.id]);
-    const p = await seen.wait((p) => p.activities[0]?.state === after, 10_000);
+    const p = await seen.wait((p) => p.activities[0]?.state === after);
     expect(p.activities[0].type).toBe(4);
-  });
-});
-
-describe.each(DRIVERS)('presence bursts on $driver', ({ driver, skip }) => {
-  it.skipIf(skip)('stay within the gateway budget and end on the latest row, without stale updates sent late', async () => {
-    const h = await startHarness(driver, 'burst', { bot: { presenceBudget: { budget: 5, windowMs: 1500 } } });
-    try {
-      await h.bot.db.botStatus.createBotStatus({ id: 'burst', activityType: 'playing', activity: 'v0', isActive: true });
-      await h.emu.waitForPresence((p) => p.activities[0]?.name === 'v0');
-      const start = h.emu.presences().length;
-      const t = Date.now();
-      for (let i = 1; i <= 20; i++) {
-        await h.bot.db.botStatus.updateBotActivity({ id: 'burst', activity: `v${i}` });
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const last = await h.emu.waitForPresence((p) => p.activities[0]?.name === 'v20', 5000);
-      const sent = h.emu.presences().slice(start);
-      // At most the budget within the first window (one slot went to v0), then the latest row.
-      expect(sent.filter((p) => p.at - t < 1400).length).toBeLessThanOrEqual(5);
-      expect(sent.length).toBeLessThan(20);
-      expect(sent[sent.length - 1]).toBe(last);
-      expect(h.logs.find(/sending the latest when Discord allows/).length).toBeGreaterThan(0);
-    } finally {
-      await h.dispose();
-    }
   });
 });

@@ -51,7 +51,7 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(seen.since().some((p) => p.activities[0]?.name === hijacked)).toBe(false);
   });
 
-  it.skipIf(skip)('set writes an active row and the presence reaches the gateway (op 3) through the change feed', async () => {
+  it.skipIf(skip)('set writes an active row and the presence reaches the gateway (op 3) through the change feed', { timeout: 60_000 }, async () => {
     const activity = unique('the archives');
     const seen = presencesFromNow(h.emu);
     const r = await h.emu.runCommand('status', { activity, type: 'watching', status: 'idle' }, { ...newAdmin(), subcommand: 'set' });
@@ -63,7 +63,7 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(p).toMatchObject({ status: 'idle', activities: [{ name: activity, type: 3 }] });
   });
 
-  it.skipIf(skip)('streaming needs a twitch.tv or youtube.com https URL; url is refused for other types; nothing written', async () => {
+  it.skipIf(skip)('streaming needs a twitch.tv or youtube.com https URL; url is refused for other types; nothing written', { timeout: 60_000 }, async () => {
     const admin = newAdmin();
     const count = (await h.bot.db.botStatus.listBotStatuses()).length;
     const bad = await h.emu.runCommand('status', { activity: 'live', type: 'streaming', url: 'http://example.com/x' }, { ...admin, subcommand: 'set' });
@@ -97,7 +97,7 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect((await h.bot.db.botStatus.listBotStatuses()).length).toBe(count);
   });
 
-  it.skipIf(skip)('list shows the rows and marks the active one; activate (with autocomplete) switches back', async () => {
+  it.skipIf(skip)('list shows the rows and marks the active one; activate (with autocomplete) switches back', { timeout: 60_000 }, async () => {
     // The whole table is listed: a bot and database of this test's own, with the two rows it sets.
     const own = await startHarness(driver, 'status_list');
     try {
@@ -134,7 +134,7 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(r.content).toBe('That did not work: `id`: must name an existing status row; there is no `bot-nope` (see `/status list`)');
   });
 
-  it.skipIf(skip)('show gives the active row and what Discord shows', async () => {
+  it.skipIf(skip)('show gives the active row and what Discord shows', { timeout: 60_000 }, async () => {
     const admin = newAdmin();
     const activity = await setOwn(admin);
     await until(
@@ -144,10 +144,14 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     const active = (await h.bot.db.botStatus.getActiveBotStatus())!;
     const r = await h.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
     expect(r.ephemeral).toBe(true);
-    expect(r.content).toMatch(new RegExp(`^Active row: \`${active.id}\` — Watching \\*\\*${activity}\\*\\* · idle \\(since <t:\\d+:R>\\)\\nDiscord shows: idle · Watching \\*\\*${activity}\\*\\*$`));
+    expect(r.content).toMatch(
+      new RegExp(
+        `^Live now: \`${active.id}\` — Watching \\*\\*${activity}\\*\\* · idle, the active row \\(since <t:\\d+:R>\\); no window is open and the rotation is empty\\.\\nDiscord shows: idle · Watching \\*\\*${activity}\\*\\*\\nPresence updates sent since start: \\d+$`,
+      ),
+    );
   });
 
-  it.skipIf(skip)('clear leaves no active row: online, no activity', async () => {
+  it.skipIf(skip)('clear leaves no active row: online, no activity', { timeout: 60_000 }, async () => {
     const admin = newAdmin();
     await setOwn(admin);
     const seen = presencesFromNow(h.emu);
@@ -156,7 +160,7 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     expect(await h.bot.db.botStatus.getActiveBotStatus()).toBeNull();
     await seen.wait((p) => p.status === 'online' && p.activities.length === 0);
     const s = await h.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
-    expect(s.content).toBe('Active row: none — the bot shows online with no activity.\nDiscord shows: online · no activity');
+    expect(s.content).toMatch(/^Live now: nothing — no window is open, the rotation is empty and no row is active, so the bot shows online with no activity\.\nDiscord shows: online · no activity\nPresence updates sent since start: \d+$/);
   });
 
   it.skipIf(skip)("replies are recorded as assistant messages in the admin's session", async () => {
@@ -169,12 +173,102 @@ describe.each(DRIVERS)('/status on $driver', ({ driver, skip }) => {
     );
     await h.emu.runCommand('status', {}, { ...admin, subcommand: 'clear' });
     const shown = await h.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
-    expect(shown.content).toMatch(/^Active row: none/);
+    expect(shown.content).toMatch(/^Live now: nothing/);
     const [s] = await h.bot.db.sessions.listSessionsForUser(user!.id);
     const msgs = await until(
       () => h.bot.db.messages.listBySession(s.id),
-      (m) => m.some((x) => x.content.startsWith('Active row: none')),
+      (m) => m.some((x) => x.content.startsWith('Live now: nothing')),
     );
     expect(msgs.filter((m) => m.role !== 'assistant').map((m) => m.content)).toEqual(['hello']);
+  });
+  it.skipIf(skip)('set refuses an unknown variable (nothing written); known ones are rendered in the presence and in show', { timeout: 60_000 }, async () => {
+    const admin = newAdmin();
+    const count = (await h.bot.db.botStatus.listBotStatuses()).length;
+    const bad = await h.emu.runCommand('status', { activity: 'watching {member} people' }, { ...admin, subcommand: 'set' });
+    expect(bad.ephemeral).toBe(true);
+    expect(bad.content).toBe('That did not work: `activity`: uses unknown variable {member} (known: {guilds} {members} {channels} {messages_today} {users_seen} {uptime} {version})');
+    expect((await h.bot.db.botStatus.listBotStatuses()).length).toBe(count);
+
+    const tag = unique('servers');
+    const seen = presencesFromNow(h.emu);
+    const ok = await h.emu.runCommand('status', { activity: `{guilds} ${tag} · v{version}`, type: 'watching' }, { ...admin, subcommand: 'set' });
+    expect(ok.content).toMatch(/is now active: Watching \*\*\{guilds\} .* · v\{version\}\*\* · online\. The presence follows in a moment\.$/);
+    const guilds = h.bot.client.guilds.cache.size;
+    const p = await seen.wait((p) => p.activities[0]?.name === `${guilds} ${tag} · v0.1.0`);
+    expect(p.activities[0].type).toBe(3);
+    const show = await h.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
+    expect(show.content).toContain(`(shown as **${guilds} ${tag} · v0.1.0**), the active row`);
+  });
+
+  it.skipIf(skip)('window shows a row until an instant, clear hands back; instants without an offset or in the past are refused', { timeout: 60_000 }, async () => {
+    const admin = newAdmin();
+    const base = await setOwn(admin);
+    const launch = await h.bot.db.botStatus.createBotStatus({ activity: unique('the launch'), activityType: 'competing' });
+    const win = (options: Record<string, string | boolean>) => h.emu.runCommand('status', { id: launch.id, ...options }, { ...admin, subcommand: 'window' });
+    expect((await win({ starts: 'next tuesday' })).content).toBe('That did not work: `starts`: must be a date and time with its offset, e.g. 2026-12-24T18:00Z or 2026-12-24 18:00+01:00 (got "next tuesday")');
+    expect((await win({ starts: '2026-12-24 18:00' })).content).toMatch(/^That did not work: `starts`: must be a date and time with its offset/);
+    expect((await win({ ends: '2020-01-01T00:00Z' })).content).toBe('That did not work: `ends`: must be in the future');
+    expect((await win({ starts: '2030-01-02T00:00Z', ends: '2030-01-01T00:00Z' })).content).toBe('That did not work: `ends`: must be after starts');
+    expect((await h.bot.db.botStatus.getBotStatus(launch.id))!.endsAt).toBeNull();
+
+    const seen = presencesFromNow(h.emu);
+    // Ending on time is proven in test/bot/presence-rotation.test.ts; here the window outlasts the test.
+    const ends = new Date(Date.now() + 600_000);
+    const r = await win({ ends: ends.toISOString() });
+    expect(r.ephemeral).toBe(true);
+    expect(r.content).toMatch(
+      new RegExp(`^\`${launch.id}\` — Competing in \\*\\*${launch.activity}\\*\\* · online — is in force from <t:\\d+:f> until <t:${Math.floor(ends.getTime() / 1000)}:f>\\. Then it comes before the rotation and the active row\\.$`),
+    );
+    const opened = await seen.wait((p) => p.activities[0]?.name === launch.activity);
+    expect(opened.activities[0].type).toBe(5);
+    const show = await h.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
+    expect(show.content).toMatch(
+      new RegExp(`^Live now: \`${launch.id}\` — .*, because its window is open \\(since <t:\\d+:f>, until <t:${Math.floor(ends.getTime() / 1000)}:f>\\); windows come before the rotation and the active row\\.\\nNext change: <t:\\d+:R>\\n`),
+    );
+    expect((await win({ clear: true })).content).toBe(`\`${launch.id}\` has no window now.`);
+    await seen.wait((p) => p.activities[0]?.name === base && p.at > opened.at);
+    expect((await h.bot.db.botStatus.getBotStatus(launch.id))!.endsAt).toBeNull();
+  });
+
+  it.skipIf(skip)('rotation add (a new row or an existing one), list, remove; the rotation outranks the active row', { timeout: 60_000 }, async () => {
+    const own = await startHarness(driver, 'status_rotation');
+    try {
+      const admin = { userId: own.admin, channelId: own.general };
+      const rot = (subcommand: string, options: Record<string, string | number> = {}) => own.emu.runCommand('status', options, { ...admin, subcommandGroup: 'rotation', subcommand });
+      expect((await rot('list')).content).toBe('The rotation is empty. Add rows with `/status rotation add`.');
+      // Refused, nothing written: no row named, a turn shorter than 5 s, options that are for a new row.
+      expect((await rot('add')).content).toBe('That did not work: `activity`: is required for a new row (or give the `id` of an existing one)');
+      expect((await rot('add', { activity: 'x', seconds: 4 })).content).toBe('That did not work: `seconds`: must be a whole number from 5 to 86400');
+      expect((await rot('add', { activity: 'x {nope}' })).content).toMatch(/^That did not work: `activity`: uses unknown variable \{nope\}/);
+      expect(await own.bot.db.botStatus.listBotStatuses()).toEqual([]);
+
+      await own.emu.runCommand('status', { activity: 'the archives', type: 'watching' }, { ...admin, subcommand: 'set' });
+      const archives = (await own.bot.db.botStatus.getActiveBotStatus())!;
+      expect((await rot('add', { id: archives.id, type: 'custom' })).content).toBe('That did not work: `type`: is for a new row; with `id` the existing row is added as it is');
+      const seen = presencesFromNow(own.emu);
+      const added = await rot('add', { activity: 'reading the minutes', type: 'custom', seconds: 30 });
+      expect(added.ephemeral).toBe(true);
+      expect(added.content).toMatch(/^`bot-[0-9a-f]{6}` is in the rotation at position 1, 30 s a turn: Custom status \*\*reading the minutes\*\* · online\. The rotation has 1 row\.$/);
+      // One row in the rotation: it shows, instead of the active row.
+      await seen.wait((p) => p.activities[0]?.state === 'reading the minutes');
+      const again = await rot('add', { id: archives.id, seconds: 30 });
+      expect(again.content).toBe(`\`${archives.id}\` is in the rotation at position 2, 30 s a turn: Watching **the archives** · online. The rotation has 2 rows.`);
+      const minutes = (await own.bot.db.botStatus.listRotation())[0];
+      expect((await rot('list')).content).toBe(`The rotation: 2 rows, 60 s a cycle:\n1. \`${minutes.id}\` — Custom status **reading the minutes** · online · 30 s\n2. \`${archives.id}\` — Watching **the archives** · online · 30 s`);
+      const set = await own.emu.runCommand('status', { activity: 'chess' }, { ...admin, subcommand: 'set' });
+      expect(set.content).toMatch(/is now active: Playing \*\*chess\*\* · online\. The rotation \(2 rows\) shows instead while it has rows: see `\/status show`\.$/);
+      const show = await own.emu.runCommand('status', {}, { ...admin, subcommand: 'show' });
+      expect(show.content).toMatch(/^Live now: `bot-[0-9a-f]{6}` — .*, turn [12] of 2 in the rotation \(30 s a turn\); no window is open\./);
+
+      expect((await rot('remove', { id: archives.id })).content).toBe(`\`${archives.id}\` is out of the rotation (the row stays in the table). The rotation has 1 row left.`);
+      expect((await rot('remove', { id: archives.id })).content).toBe(`\`${archives.id}\` was not in the rotation. The rotation has 1 row left.`);
+      const back = presencesFromNow(own.emu);
+      expect((await rot('remove', { id: minutes.id })).content).toBe(`\`${minutes.id}\` is out of the rotation (the row stays in the table). The rotation is empty: the active row shows (when no window is open).`);
+      await back.wait((p) => p.activities[0]?.name === 'chess');
+      expect((await rot('remove', { id: 'bot-nope' })).content).toBe('That did not work: `id`: must name an existing status row; there is no `bot-nope` (see `/status rotation list`)');
+      expect(own.emu.violations()).toEqual([]);
+    } finally {
+      await own.dispose();
+    }
   });
 });

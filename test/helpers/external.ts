@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { sqliteDate } from '../../src/database/sql-values';
 import type { ScratchDb } from './databases';
 import { until } from './harness';
 
@@ -32,6 +33,11 @@ export async function externalExec(scratch: ScratchDb, sql: string, params: unkn
   } finally {
     await new Promise((r) => db.close(() => r(undefined)));
   }
+}
+
+/** An instant as each driver stores it: SQLite's UTC text (`YYYY-MM-DD HH:MM:SS.SSS`), PostgreSQL's timestamptz. */
+export function sqlDate(scratch: ScratchDb, d: Date): unknown {
+  return scratch.config.driver === 'postgres' ? d.toISOString() : sqliteDate(d);
 }
 
 /** SQLite stores booleans as 0/1; PostgreSQL as true/false. */

@@ -128,12 +128,13 @@ export async function newGuild(h: Harness, name = unique('Guild')): Promise<Worl
 
 /**
  * Marks the presence history now: the returned wait matches only op 3 updates sent after this
- * call (emu.waitForPresence also matches the history, i.e. what earlier tests caused).
+ * call (emu.waitForPresence also matches the history, i.e. what earlier tests caused). The default
+ * wait covers Discord's presence limit (5 per 20 s), which the bot keeps to also in tests.
  */
 export function presencesFromNow(emu: DiscordEmulator): { wait(pred: (p: PresenceRecord) => boolean, timeoutMs?: number): Promise<PresenceRecord>; since(): PresenceRecord[] } {
   const before = new Set(emu.presences());
   return {
-    wait: (pred, timeoutMs = 5000) => emu.waitForPresence((p) => !before.has(p) && pred(p), timeoutMs),
+    wait: (pred, timeoutMs = 25_000) => emu.waitForPresence((p) => !before.has(p) && pred(p), timeoutMs),
     since: () => emu.presences().filter((p) => !before.has(p)),
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { IsNull, Not, type EntityManager } from 'typeorm';
 import { BotStatus, botStatusProblems, type ActivityKind, type PresenceStatus } from '../../entities/BotStatus';
 import type { StoreContext } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
@@ -11,6 +11,14 @@ export interface NewBotStatus {
   activity?: string | null;
   url?: string | null;
   isActive?: boolean;
+  rotationPosition?: number | null;
+  rotationSeconds?: number;
+  startsAt?: Date | null;
+  endsAt?: Date | null;
+  cronExpression?: string | null;
+  timezone?: string;
+  durationSeconds?: number | null;
+  locale?: string | null;
 }
 
 const BOT_STATUS_LOCK_KEY = 727_001_043;
@@ -59,6 +67,14 @@ export class BotStatusStore {
       activity: input.activity ?? null,
       url: input.url ?? null,
       isActive: input.isActive ?? false,
+      rotationPosition: input.rotationPosition ?? null,
+      rotationSeconds: input.rotationSeconds ?? 60,
+      startsAt: input.startsAt ?? null,
+      endsAt: input.endsAt ?? null,
+      cronExpression: input.cronExpression ?? null,
+      timezone: input.timezone ?? 'UTC',
+      durationSeconds: input.durationSeconds ?? null,
+      locale: input.locale ?? null,
       createdAt: now,
       updatedAt: now,
     });
@@ -103,6 +119,57 @@ export class BotStatusStore {
     return this.changed('clear bot_status', async (em) => {
       const res = await em.update(BotStatus, { isActive: true }, { isActive: false, updatedAt: new Date() });
       return res.affected ?? 0;
+    });
+  }
+
+  /** The rotation's rows in turn order (position, then id). */
+  async listRotation(): Promise<BotStatus[]> {
+    return this.repo.find({ where: { rotationPosition: Not(IsNull()) }, order: { rotationPosition: 'ASC', id: 'ASC' } });
+  }
+
+  /**
+   * Puts a row in the rotation (at `position`, default after the last) for `seconds` a turn
+   * (default: what the row has). Returns the row as stored.
+   */
+  async addToRotation(input: { id: string; seconds?: number; position?: number }): Promise<BotStatus> {
+    return this.changed('rotation add bot_status', async (em) => {
+      const row = await em.findOneBy(BotStatus, { id: input.id });
+      if (!row) throw new NotFoundError('bot_status', input.id);
+      if (input.seconds !== undefined) row.rotationSeconds = input.seconds;
+      if (input.position !== undefined) row.rotationPosition = input.position;
+      else if (row.rotationPosition == null) {
+        const last: { max: number | string | null } | undefined = await em.createQueryBuilder(BotStatus, 'b').select('MAX(b.rotation_position)', 'max').getRawOne();
+        row.rotationPosition = last?.max == null ? 1 : Number(last.max) + 1;
+      }
+      assertValid(row);
+      row.updatedAt = new Date();
+      await em.save(BotStatus, row);
+      return row;
+    });
+  }
+
+  /** Takes a row out of the rotation (it stays in the table). False when it was not in it. */
+  async removeFromRotation(id: string): Promise<boolean> {
+    return this.changed('rotation remove bot_status', async (em) => {
+      const row = await em.findOneBy(BotStatus, { id });
+      if (!row) throw new NotFoundError('bot_status', id);
+      if (row.rotationPosition == null) return false;
+      await em.update(BotStatus, { id }, { rotationPosition: null, updatedAt: new Date() });
+      return true;
+    });
+  }
+
+  /** Sets (or, with nulls, clears) a row's one-off window. Returns the row as stored. */
+  async setWindow(input: { id: string; startsAt: Date | null; endsAt: Date | null }): Promise<BotStatus> {
+    return this.changed('window bot_status', async (em) => {
+      const row = await em.findOneBy(BotStatus, { id: input.id });
+      if (!row) throw new NotFoundError('bot_status', input.id);
+      row.startsAt = input.startsAt;
+      row.endsAt = input.endsAt;
+      assertValid(row);
+      row.updatedAt = new Date();
+      await em.save(BotStatus, row);
+      return row;
     });
   }
 
