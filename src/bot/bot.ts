@@ -15,6 +15,7 @@ import type { CommandServices } from '../commands/types';
 import { PresenceSync } from './presence';
 import { backfill } from '../recording/backfill';
 import { reconcile } from '../recording/reconcile';
+import { AttachmentDownloader, type DownloaderOptions } from '../recording/attachments/downloader';
 import { Recorder } from '../recording/recorder';
 import { Recording } from '../recording/recording';
 import { RecordingStore } from '../recording/recording.store';
@@ -55,6 +56,8 @@ export interface BotOptions {
   /** Presence updates allowed per window (default 110 a minute). */
   presenceBudget?: { budget: number; windowMs: number };
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
+  /** Download queue overrides (concurrency, attempts, backoff). */
+  attachments?: Partial<DownloaderOptions>;
   readyTimeoutMs?: number;
   /** The longest stop() takes (default SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs?: number;
@@ -74,6 +77,8 @@ export interface Bot {
   recorder: Recorder;
   queue: WriteQueue;
   store: RecordingStore;
+  /** Downloads the files of recorded attachments into the attachment store. */
+  attachments: AttachmentDownloader;
   /** The recording pipeline as commands use it. */
   recording: Recording;
   presence: PresenceSync;
@@ -132,6 +137,12 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       logger: log.logger,
     });
     undo.push(() => queue.close());
+    // Files are fetched after their message is committed, off the recorder's path.
+    const attachments = new AttachmentDownloader(db.attachments, log.logger, { ...config.attachments, ...opts.attachments });
+    store.onAttachments = () => attachments.kick();
+    store.releaseFiles = (files) => attachments.release(files);
+    await attachments.start();
+    undo.push(() => attachments.stop());
     const client = createClient({ apiUrl: config.discord.apiUrl });
     undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger, config);
@@ -204,6 +215,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         recorder.stop();
         await step('presence', presence.stop(), deadline - reserve);
         await step('assistant', assistant.stop(), deadline - reserve);
+        await step('attachments', attachments.stop(), deadline - reserve);
         await queue.close(deadline - reserve - Date.now());
         await step('gateway', client.destroy());
         await step('change feed', feed.stop());
@@ -221,7 +233,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       { invite: inviteUrl(client.application!.id, permissions), permissions: permissionNames(permissions) },
       `invite link (adds the bot with its slash commands and the permissions it uses): ${inviteUrl(client.application!.id, permissions)}`,
     );
-    return { client, db, log, logger, recorder, queue, store, recording, presence, feed, commands, skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention, stop };
+    return { client, db, log, logger, recorder, queue, store, attachments, recording, presence, feed, commands, skills: assistant.skills, tasks: assistant.tasks, scheduler: assistant.scheduler, logRetention: assistant.logRetention, stop };
   } catch (e) {
     for (const step of undo.reverse())
       await Promise.resolve()

@@ -57,7 +57,7 @@ async function exportData(ctx: CommandContext): Promise<void> {
     await ctx.reply({ content: 'Your data is too large for one Discord upload even compressed; ask a bot owner for a copy.', ephemeral: true });
     return;
   }
-  const counts = `${plural(data.sessions.length, 'session')}, ${plural(data.messages.length, 'message')}, ${plural(data.tasks.length, 'task')}`;
+  const counts = `${plural(data.sessions.length, 'session')}, ${plural(data.messages.length, 'message')}, ${data.attachments.length ? `${plural(data.attachments.length, 'attachment')} (described; the files are not in the export), ` : ''}${plural(data.tasks.length, 'task')}`;
   await ctx.reply({ content: `Everything stored about you: your user record, ${counts}${data.schedulesCreated.length ? `, ${plural(data.schedulesCreated.length, 'schedule')} you created` : ''}.`, files: [file], ephemeral: true });
 }
 

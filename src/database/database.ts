@@ -9,6 +9,7 @@ import { BotStatusStore } from './stores/bot-status.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
 import { PrivacyStore } from './stores/privacy.store';
+import { AttachmentStore } from './stores/attachment.store';
 import { ScheduleStore } from './stores/schedule.store';
 import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
@@ -74,6 +75,8 @@ export class Database implements StoreContext {
   readonly stats: StatsStore;
   /** `/mydata`: summary, export and erasure of one person's rows. */
   readonly privacy: PrivacyStore;
+  /** `attachments` for the download queue (rows are written with their messages by the recording store). */
+  readonly attachments: AttachmentStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -96,6 +99,7 @@ export class Database implements StoreContext {
     this.logs = new LogStore(this);
     this.stats = new StatsStore(this);
     this.privacy = new PrivacyStore(this);
+    this.attachments = new AttachmentStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

@@ -2,6 +2,7 @@ import { Events, MessageFlags, MessageType, PermissionFlagsBits, type Client } f
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
+import { attachmentsOf, type AttachmentRecording } from './attachments/from-discord';
 import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
 import type { WriteQueue } from './write-queue';
 
@@ -9,6 +10,8 @@ export interface RecorderOptions {
   recordChannels: string[];
   ignoreChannels: string[];
   recordContent: boolean;
+  /** ATTACHMENTS and ATTACHMENT_MAX_MB; absent: no attachment rows. */
+  attachments?: AttachmentRecording;
 }
 
 /** What recording needs in a channel: seeing it, and reading its history (backfill at start). Part of the invite link. */
@@ -185,6 +188,7 @@ export class Recorder {
       editedAt: d.edited_timestamp ? new Date(d.edited_timestamp) : null,
       replyToId: d.message_reference?.message_id && (d.message_reference.channel_id ?? d.channel_id) === d.channel_id ? d.message_reference.message_id : null,
       metadata: metadataOf(d),
+      attachments: attachmentsOf(d.attachments, this.opts.attachments, this.opts.recordContent),
     };
   }
 

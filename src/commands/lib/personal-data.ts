@@ -27,6 +27,7 @@ export function describeSummary(s: PersonalSummary, about: keyof typeof WORDS = 
     lines.push(`• User record: ${names || 'no names'}, since ${when(s.user.createdAt, 'd')}`);
     lines.push(`• Sessions: ${s.sessions.count}${range(s.sessions)}`);
     lines.push(`• Messages: ${s.messages.count} (${s.messages.fromThem} written by ${w.by}, ${s.messages.count - s.messages.fromThem} replies from me)${range(s.messages)}`);
+    if (s.attachments.count) lines.push(`• Attachments: ${s.attachments.count} (${s.attachments.stored} with the file kept)`);
     lines.push(`• Tasks ${w.subject} ran: ${s.tasks.count}${range(s.tasks)}`);
   }
   if (s.schedulesCreated) lines.push(`• Schedules ${w.subject} created: ${s.schedulesCreated} (they post for everyone, so erasing keeps them and removes ${w.possessive} id from them)`);
@@ -35,6 +36,7 @@ export function describeSummary(s: PersonalSummary, about: keyof typeof WORDS = 
 
 export function describeForgotten(r: ForgetResult): string {
   const parts = [plural(r.messages, 'message'), plural(r.sessions, 'session'), plural(r.tasks, 'task')];
+  if (r.attachments) parts.push(`${plural(r.attachments, 'attachment')} and their files`);
   if (r.userRow) parts.push('the user record');
   const unlinked = r.schedulesUnlinked ? ` ${plural(r.schedulesUnlinked, 'schedule')} no longer name${r.schedulesUnlinked === 1 ? 's' : ''} the creator.` : '';
   return `Deleted ${parts.join(', ')}.${unlinked}`;
