@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVERS } from '../helpers/databases';
-import { checkDiscordAfterEach, newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
+import { checkDiscordAfterEach, newChannel, newMember, startHarness, startWorld, until, type Harness } from '../helpers/harness';
 import { attachmentsOf } from '../../src/recording/attachments/from-discord';
 import { loggableUrl } from '../../src/recording/attachments/downloader';
 import { Attachment as AttachmentEntity, type Attachment } from '../../src/entities/Attachment';
@@ -42,9 +42,11 @@ describe.each(DRIVERS)('attachment files on $driver', ({ driver, skip }) => {
   let h: Harness;
   const MAX_BYTES = 20_000;
   beforeAll(async () => {
+    const world = skip ? null! : await startWorld();
     if (!skip)
       h = await startHarness(driver, 'attachments', {
-        env: { ATTACHMENT_MAX_MB: String(MAX_BYTES / 1024 / 1024), BACKFILL_MAX_MESSAGES: '0', RECONCILE_MESSAGES: '0' },
+        world,
+        env: { BOT_OWNER_IDS: world.admin, ATTACHMENT_MAX_MB: String(MAX_BYTES / 1024 / 1024), BACKFILL_MAX_MESSAGES: '0', RECONCILE_MESSAGES: '0' },
         bot: { attachments: { retryBaseMs: 20, maxAttempts: 3 } },
       });
   });
@@ -215,10 +217,16 @@ describe.each(DRIVERS)('attachment files on $driver', ({ driver, skip }) => {
     expect(bobs).toMatchObject({ state: 'stored', sha256: sha(shared) });
     expect(existsSync(fileOf(bobs))).toBe(true);
 
-    // Bob erased too (by a bot owner's /privacy forget works the same way): no file left.
-    const r = await h.bot.recording.forget({ channel: 'discord', channelUserId: bob });
-    expect(r).toMatchObject({ attachments: 1 });
-    expect(r).not.toHaveProperty('files');
+    // Bob erased by a bot owner (/privacy forget): the shared file goes with the last message using it.
+    const offerBob = await h.emu.runCommand('privacy', { user_id: bob }, { userId: h.admin, channelId: channel, subcommand: 'forget' });
+    const confirmBob = (offerBob.components as { components: { custom_id: string }[] }[])[0].components[0].custom_id;
+    const doneBob = await h.emu.clickButton({ interaction: offerBob, customId: confirmBob, userId: h.admin, channelId: channel });
+    expect(doneBob.content).toMatch(/Deleted .*1 attachment and their files/);
+    expect(await rows(m2.id)).toEqual([]);
+    // The erasure's log row names no file (a file's hash identifies its content).
+    const [log] = (await h.bot.db.logs.listLogs({ source: 'privacy' })).filter((l) => l.message.startsWith(`user ${bob} `));
+    expect(log.metadata).toMatchObject({ attachments: 1 });
+    expect(JSON.stringify(log.metadata)).not.toContain(sha(shared));
     expect(storedFiles()).not.toContain(sha(shared));
     expect(storedFiles()).not.toContain(sha(own));
   });
@@ -257,10 +265,44 @@ describe.each(DRIVERS)('attachment files on $driver', ({ driver, skip }) => {
         expect(r).toMatchObject({ storedPath: null, error: 'deleted to keep the store within ATTACHMENT_STORE_MAX_GB' });
         if (!kept.some((k) => k.sha256 === r.sha256)) expect(storedFiles()).not.toContain(r.sha256);
       }
-      const logged = h.logs.find(/deleted the file stored longest ago/).map((l) => l.sha256);
-      expect(new Set(logged)).toEqual(new Set(evicted.map((r) => r.sha256)));
+      // Each file deleted is logged once (the line follows the row's change).
+      const want = [...new Set(evicted.map((r) => r.sha256))].sort();
+      const logged = await until(
+        () => h.logs.find(/deleted the file stored longest ago/).map((l) => String(l.sha256)),
+        (l) => l.length >= want.length,
+        5_000,
+        'the deletions logged',
+      );
+      expect(logged.sort()).toEqual(want);
     } finally {
       delete h.env.ATTACHMENT_STORE_MAX_GB;
+      await h.restart();
+    }
+  });
+
+  it.skipIf(skip)('ATTACHMENTS=metadata records the attachment without downloading it; ATTACHMENTS=off records none', async () => {
+    const ada = newMember(h, 'ada');
+    const channel = newChannel(h, 'modes');
+    try {
+      h.env.ATTACHMENTS = 'metadata';
+      await h.restart();
+      const before = h.emu.cdnRequests().length;
+      const m1 = h.emu.sendMessage({ channelId: channel, authorId: ada, content: 'described', attachments: [{ filename: 'm.txt', data: 'hello' }] });
+      const [r1] = await settled(m1.id);
+      expect(r1).toMatchObject({ state: 'metadata', filename: 'm.txt', size: 5, contentType: 'text/plain; charset=utf-8', sha256: null, attempts: 0 });
+      h.env.ATTACHMENTS = 'off';
+      await h.restart();
+      const m2 = h.emu.sendMessage({ channelId: channel, authorId: ada, content: 'not described', attachments: [{ filename: 'o.txt', data: 'hello' }] });
+      await until(
+        () => h.bot.db.messages.getByDiscordId(m2.id),
+        (m) => !!m,
+        5_000,
+        'the message recorded',
+      );
+      expect(await rows(m2.id)).toEqual([]);
+      expect(h.emu.cdnRequests().slice(before)).toEqual([]);
+    } finally {
+      delete h.env.ATTACHMENTS;
       await h.restart();
     }
   });
