@@ -6,6 +6,8 @@ import { DRIVERS } from '../helpers/databases';
 import { checkDiscordAfterEach, newChannel, newMember, startHarness, startWorld, until, type Harness } from '../helpers/harness';
 import { attachmentsOf } from '../../src/recording/attachments/from-discord';
 import { loggableUrl } from '../../src/recording/attachments/downloader';
+import type { QueuedEvent } from '../../src/recording/events';
+import { Journal } from '../../src/recording/journal';
 import { Attachment as AttachmentEntity, type Attachment } from '../../src/entities/Attachment';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -303,6 +305,65 @@ describe.each(DRIVERS)('attachment files on $driver', ({ driver, skip }) => {
       expect(h.emu.cdnRequests().slice(before)).toEqual([]);
     } finally {
       delete h.env.ATTACHMENTS;
+      await h.restart();
+    }
+  });
+
+  it.skipIf(skip)('an attachment in the journal (a crash before the write) is recorded and fetched at the next start', async () => {
+    const ada = newMember(h, 'ada', { globalName: 'Ada' });
+    const channel = newChannel(h, 'journal');
+    await h.bot.stop();
+    // Sent while no bot listens; the journal of a run that died holds what its recorder made of it.
+    const bytes = randomBytes(1_100);
+    const m = h.emu.sendMessage({ channelId: channel, authorId: ada, content: 'in the journal', attachments: [{ filename: 'j.bin', data: bytes }] });
+    const a = m.attachments[0];
+    const event: QueuedEvent & { seq: number } = {
+      kind: 'create',
+      discordMessageId: m.id,
+      channelId: channel,
+      guildId: h.guildId,
+      author: { id: ada, username: 'ada', displayName: 'Ada' },
+      role: 'user',
+      content: 'in the journal',
+      createdAt: new Date(m.timestamp as string),
+      attachments: [{ id: a.id, filename: a.filename, contentType: a.content_type ?? null, size: a.size, width: null, height: null, url: a.url, proxyUrl: a.proxy_url, state: 'pending' }],
+      seq: 1_000_000_000,
+    };
+    const journal = new Journal({
+      dir: path.join(h.env.DATA_DIR, 'recorder-journal'),
+      syncMs: 1,
+      onError: (e) => {
+        throw e;
+      },
+    });
+    journal.append(event);
+    await journal.close(false);
+    await h.restart();
+    const [row] = await settled(m.id);
+    expect(row).toMatchObject({ discordAttachmentId: a.id, state: 'stored', sha256: sha(bytes) });
+    expect((await h.bot.db.messages.getByDiscordId(m.id))!.content).toBe('in the journal');
+  });
+
+  it.skipIf(skip)('an attachment sent while the bot was away is recorded by the backfill and fetched', async () => {
+    const ada = newMember(h, 'ada');
+    const channel = newChannel(h, 'away');
+    const m0 = h.emu.sendMessage({ channelId: channel, authorId: ada, content: 'before' });
+    await until(
+      () => h.bot.db.messages.getByDiscordId(m0.id),
+      (x) => !!x,
+      5_000,
+      'the first message recorded',
+    );
+    await h.bot.stop();
+    const bytes = randomBytes(900);
+    const m1 = h.emu.sendMessage({ channelId: channel, authorId: ada, content: 'while away', attachments: [{ filename: 'away.bin', data: bytes }] });
+    try {
+      h.env.BACKFILL_MAX_MESSAGES = '100';
+      await h.restart();
+      const [row] = await settled(m1.id);
+      expect(row).toMatchObject({ state: 'stored', sha256: sha(bytes), filename: 'away.bin' });
+    } finally {
+      h.env.BACKFILL_MAX_MESSAGES = '0';
       await h.restart();
     }
   });
