@@ -141,7 +141,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const attachments = new AttachmentDownloader(db.attachments, log.logger, { ...config.attachments, ...opts.attachments });
     store.onAttachments = () => attachments.kick();
     store.releaseFiles = (files) => attachments.release(files);
-    await attachments.start();
+    await attachments.start().catch((e: Error) => {
+      throw new StartupError(e.message, false);
+    });
     undo.push(() => attachments.stop());
     const client = createClient({ apiUrl: config.discord.apiUrl });
     undo.push(() => client.destroy());

@@ -78,6 +78,9 @@ export class AttachmentDownloader {
   private pumping = false;
   private again = false;
   private stopped = true;
+  /** Set once the start's retry of earlier downloads is done: downloading begins then. */
+  private ready = false;
+  private resumeTimer: NodeJS.Timeout | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   /** Bytes in the store, each file once (from the table at start, then kept up to date). */
@@ -100,14 +103,33 @@ export class AttachmentDownloader {
     this.timeoutMs = opts.timeoutMs ?? 120_000;
   }
 
-  /** Prepares the store and, with ATTACHMENTS=files, retries what failed before and starts downloading. */
+  /**
+   * With ATTACHMENTS=files, prepares the store (an unusable directory stops the start, saying so) and starts downloading: in the background, after
+   * retrying what failed before (a start never waits on the database for this; while it is
+   * unreachable the queue keeps trying).
+   */
   async start(): Promise<void> {
-    await this.files.init();
     if (this.opts.mode !== 'files') return;
+    await this.files.init().catch((e: Error) => {
+      throw new Error(`attachments: cannot use ATTACHMENT_DIR ${this.opts.dir} (${e.message}); make it writable, set ATTACHMENT_DIR elsewhere, or set ATTACHMENTS=metadata`);
+    });
     this.stopped = false;
-    this.storedBytes = await this.store.storedBytes();
-    const retried = await this.store.retryFailed();
-    if (retried) this.logger.info({ source: 'attachments', count: retried }, `attachments: ${retried} download(s) left from before are tried again`);
+    void this.resume();
+  }
+
+  private async resume(): Promise<void> {
+    try {
+      this.storedBytes = await this.store.storedBytes();
+      const retried = await this.store.retryFailed();
+      if (retried) this.logger.info({ source: 'attachments', count: retried }, `attachments: ${retried} download(s) left from before are tried again`);
+    } catch (e) {
+      if (this.stopped) return;
+      this.logger.warn({ source: 'attachments', err: errorText(e) }, 'attachments: could not read the downloads left from before; trying again in 5 s');
+      this.resumeTimer = setTimeout(() => void this.resume(), 5_000);
+      this.resumeTimer.unref();
+      return;
+    }
+    this.ready = true;
     this.kick();
   }
 
@@ -115,6 +137,7 @@ export class AttachmentDownloader {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.abort.abort();
     await Promise.allSettled([...this.running.values()]);
   }
@@ -126,7 +149,7 @@ export class AttachmentDownloader {
 
   /** Looks for downloads due (after a batch with attachments committed, a download ended, a backoff passed). */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.ready) return;
     if (this.pumping) {
       this.again = true;
       return;
