@@ -84,7 +84,7 @@ export class DiscordEmulator {
      * signed CDN link (size, content type and PNG dimensions follow from them); without, only the
      * attachment object is made (its `url` answers 404).
      */
-    attachments?: { filename: string; data?: Buffer | string; size?: number; contentType?: string; width?: number; height?: number; url?: string }[];
+    attachments?: { id?: string; filename: string; data?: Buffer | string; size?: number; contentType?: string; width?: number; height?: number; url?: string }[];
     embeds?: object[];
     replyTo?: string;
     type?: number;
