@@ -39,21 +39,11 @@ class DownloadError extends Error {
 
 const GONE = new Set([401, 403, 404, 410]);
 
-/** A CDN link as it may be logged: Discord signs them in the query string (`ex`, `is`, `hm`), so that never is. */
-export function loggableUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
-  } catch {
-    return '(not a URL)';
-  }
-}
-
-/** An error's text without any query string it may quote. */
+/** An error's text without any query string it may quote (fetch's errors name no URL; this is a second guard). */
 function errorText(e: unknown): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
   const text = err.cause?.code ? `${err.message} (${err.cause.code})` : (err.message ?? String(e));
-  return text.replace(/\?\S*/g, '?…');
+  return text.replace(/https?:\/\/\S*/g, '(a link)');
 }
 
 /**
@@ -208,17 +198,18 @@ export class AttachmentDownloader {
 
   private async download(row: Attachment): Promise<void> {
     const where = { source: 'attachments', attachmentId: row.discordAttachmentId, messageId: row.discordMessageId };
-    const urls = [row.url, ...(row.proxyUrl && row.proxyUrl !== row.url ? [row.proxyUrl] : [])];
+    // Named, not quoted, in errors and logs: the links are signed, and their path holds the filename.
+    const links: [string, string][] = [['url', row.url], ...(row.proxyUrl && row.proxyUrl !== row.url ? ([['proxy_url', row.proxyUrl]] as [string, string][]) : [])];
     let last: DownloadError | null = null;
-    for (const url of urls) {
+    for (const [name, url] of links) {
       if (this.stopped) return;
       try {
-        const { temp, sha256, bytes } = await this.fetchTo(url);
+        const { temp, sha256, bytes } = await this.fetchTo(url, name);
         await this.keep(row, temp, sha256, bytes);
         return;
       } catch (e) {
         if (this.stopped) return;
-        last = e instanceof DownloadError ? e : new DownloadError(errorText(e));
+        last = e instanceof DownloadError ? e : new DownloadError(`${errorText(e)} (${name})`);
         if (last.tooLarge) break;
       }
     }
@@ -241,12 +232,12 @@ export class AttachmentDownloader {
   }
 
   /** Fetches a URL into a temporary file, hashing as it goes; refuses more than maxBytes. */
-  private async fetchTo(url: string): Promise<{ temp: string; sha256: string; bytes: number }> {
+  private async fetchTo(url: string, name: string): Promise<{ temp: string; sha256: string; bytes: number }> {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.timeoutMs)]);
     const res = await fetch(url, { signal, redirect: 'follow' });
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
-      throw new DownloadError(`HTTP ${res.status} from ${loggableUrl(url)}`, GONE.has(res.status));
+      throw new DownloadError(`HTTP ${res.status} from ${name}`, GONE.has(res.status));
     }
     const declared = Number(res.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > this.opts.maxBytes) {
@@ -268,7 +259,7 @@ export class AttachmentDownloader {
     } catch (e) {
       await file.close().catch(() => undefined);
       await rm(temp, { force: true });
-      throw e instanceof DownloadError ? e : new DownloadError(`${errorText(e)} while reading ${loggableUrl(url)}`);
+      throw e instanceof DownloadError ? e : new DownloadError(`${errorText(e)} while reading ${name}`);
     }
     return { temp, sha256: hash.digest('hex'), bytes };
   }
