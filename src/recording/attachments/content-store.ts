@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+
+/** A download's temporary file older than this was left by a process that died. */
+const STALE_TEMP_MS = 60 * 60_000;
 
 /**
  * The attachment files on disk, content-addressed: a file is named by the SHA-256 of its bytes
@@ -12,10 +15,18 @@ import path from 'node:path';
 export class ContentStore {
   constructor(readonly dir: string) {}
 
-  /** Makes the folders and clears what an interrupted download left in `tmp/`. */
-  async init(): Promise<void> {
-    await rm(path.join(this.dir, 'tmp'), { recursive: true, force: true });
-    await mkdir(path.join(this.dir, 'tmp'), { recursive: true });
+  /**
+   * Makes the folders and clears what interrupted downloads left in `tmp/` — files over an hour
+   * old, so a download of another process sharing the store is not cut short.
+   */
+  async init(now = Date.now()): Promise<void> {
+    const tmp = path.join(this.dir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    for (const name of await readdir(tmp)) {
+      const file = path.join(tmp, name);
+      const s = await stat(file).catch(() => null);
+      if (s && now - s.mtimeMs > STALE_TEMP_MS) await rm(file, { recursive: true, force: true });
+    }
   }
 
   /** Where a download in progress is written. */
