@@ -175,7 +175,7 @@ export class Recorder {
       const iu = d.interaction_metadata?.user ?? d.interaction?.user;
       if (iu) sessionOwner = recordedAuthor(iu);
     }
-    return {
+    const ev: RecordedCreate = {
       kind: 'create',
       discordMessageId: d.id,
       channelId: d.channel_id,
@@ -188,8 +188,11 @@ export class Recorder {
       editedAt: d.edited_timestamp ? new Date(d.edited_timestamp) : null,
       replyToId: d.message_reference?.message_id && (d.message_reference.channel_id ?? d.channel_id) === d.channel_id ? d.message_reference.message_id : null,
       metadata: metadataOf(d),
-      attachments: attachmentsOf(d.attachments, this.opts.attachments, this.opts.recordContent),
     };
+    // Only when there are some: most messages have none, and every event is journalled.
+    const files = attachmentsOf(d.attachments, this.opts.attachments, this.opts.recordContent);
+    if (files) ev.attachments = files;
+    return ev;
   }
 
   private onUpdate(d: GatewayMessageUpdateDispatchData): void {
