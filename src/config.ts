@@ -12,6 +12,11 @@ export type DatabaseConfig = { driver: 'sqlite'; path: string } | { driver: 'pos
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const ATTACHMENT_MODES = ['off', 'metadata', 'files'] as const;
+export type AttachmentMode = (typeof ATTACHMENT_MODES)[number];
+
+const MIB = 1024 * 1024;
+
 export const DEFAULT_SQLITE_PATH = path.join('data', 'chronicle.sqlite');
 
 export class ConfigError extends Error {
@@ -176,6 +181,15 @@ const EnvSchema = z.object({
     .superRefine((v, ctx) => {
       if (v !== undefined && !v.trim()) ctx.addIssue({ code: 'custom', message: `DATA_DIR must be a directory path (where the recorder keeps its journal and spill file); unset it for the default (got "${v}")` });
     }),
+  ATTACHMENTS: oneOf('ATTACHMENTS', ATTACHMENT_MODES, 'files (record attachments and download their files), metadata (record attachments, download nothing) or off (no attachments table rows)'),
+  ATTACHMENT_MAX_MB: num('ATTACHMENT_MAX_MB', 0.000001, 100_000, false, ' (MiB per file; a larger attachment is recorded without its file)'),
+  ATTACHMENT_STORE_MAX_GB: num('ATTACHMENT_STORE_MAX_GB', 0.000000001, 1_000_000, false, ' (GiB for all stored files; beyond it the oldest files are deleted)'),
+  ATTACHMENT_DIR: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v !== undefined && !v.trim()) ctx.addIssue({ code: 'custom', message: `ATTACHMENT_DIR must be a directory path (where attachment files are stored); unset it for DATA_DIR/attachments (got "${v}")` });
+    }),
 });
 
 export interface Config {
@@ -217,6 +231,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** The process's own files (the recorder's journal and spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
   dataDir: string;
+  /** ATTACHMENTS, ATTACHMENT_MAX_MB, ATTACHMENT_STORE_MAX_GB (in bytes) and the store's directory. */
+  attachments: { mode: AttachmentMode; maxBytes: number; storeMaxBytes: number; dir: string };
 }
 
 /** Loads `.env` (when present) into process.env without overriding what is already set. */
@@ -241,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('COMMANDS_AUTO_DEPLOY=guild needs DISCORD_GUILD_ID (the server to register the commands in); set it, or use COMMANDS_AUTO_DEPLOY=global');
   if (problems.length || !parsed.success || !database) throw new ConfigError(problems);
   const v = parsed.data;
+  const dataDir = path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data'));
   return {
     database,
     logLevel: v.LOG_LEVEL,
@@ -269,7 +286,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 8_000,
     reconcileMessages: v.RECONCILE_MESSAGES ?? 300,
     metrics: v.METRICS_PORT === undefined ? null : { port: v.METRICS_PORT, host: v.METRICS_HOST?.trim() || '127.0.0.1' },
-    dataDir: path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data')),
+    dataDir,
+    attachments: {
+      mode: v.ATTACHMENTS ?? 'files',
+      maxBytes: Math.floor((v.ATTACHMENT_MAX_MB ?? 25) * MIB),
+      storeMaxBytes: Math.floor((v.ATTACHMENT_STORE_MAX_GB ?? 10) * 1024 * MIB),
+      dir: path.resolve(v.ATTACHMENT_DIR?.trim() || path.join(dataDir, 'attachments')),
+    },
   };
 }
 

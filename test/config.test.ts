@@ -122,4 +122,19 @@ describe('config', () => {
       expect(() => loadConfig({ JOURNAL_SYNC_MS: bad }, cwd)).toThrow(new RegExp(`JOURNAL_SYNC_MS must be a whole number from 1 to 10000 \\(milliseconds .*\\) \\(got "${bad}"\\)`));
     }
   });
+
+  it('ATTACHMENTS: files by default, 25 MiB a file, 10 GiB in all, under DATA_DIR/attachments; bad values name the variable and what they got', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/chronicle' }, cwd).attachments).toEqual({ mode: 'files', maxBytes: 25 * 1024 ** 2, storeMaxBytes: 10 * 1024 ** 3, dir: path.resolve('/srv/chronicle/attachments') });
+    expect(loadConfig({ ATTACHMENTS: 'Metadata', ATTACHMENT_MAX_MB: '0.5', ATTACHMENT_STORE_MAX_GB: '2', ATTACHMENT_DIR: '/mnt/files' }, cwd).attachments).toEqual({
+      mode: 'metadata',
+      maxBytes: 512 * 1024,
+      storeMaxBytes: 2 * 1024 ** 3,
+      dir: path.resolve('/mnt/files'),
+    });
+    expect(loadConfig({ ATTACHMENTS: 'off' }, cwd).attachments.mode).toBe('off');
+    expect(() => loadConfig({ ATTACHMENTS: 'all' }, cwd)).toThrow(/ATTACHMENTS must be files \(.*\), metadata \(.*\) or off \(.*\) \(got "all"\)/);
+    for (const bad of ['0', '-1', '25MB']) expect(() => loadConfig({ ATTACHMENT_MAX_MB: bad }, cwd)).toThrow(new RegExp(`ATTACHMENT_MAX_MB must be a number from .* \\(MiB per file; .*\\) \\(got "${bad}"\\)`));
+    expect(() => loadConfig({ ATTACHMENT_STORE_MAX_GB: 'lots' }, cwd)).toThrow(/ATTACHMENT_STORE_MAX_GB must be a number from .* \(got "lots"\)/);
+    expect(() => loadConfig({ ATTACHMENT_DIR: ' ' }, cwd)).toThrow(/ATTACHMENT_DIR must be a directory path/);
+  });
 });

@@ -17,6 +17,7 @@ import { PresenceSync } from './presence';
 import { appVersion } from '../version';
 import { backfill } from '../recording/backfill';
 import { reconcile } from '../recording/reconcile';
+import { AttachmentDownloader, type DownloaderOptions } from '../recording/attachments/downloader';
 import { Recorder } from '../recording/recorder';
 import { Recording } from '../recording/recording';
 import { RecordingStore } from '../recording/recording.store';
@@ -58,6 +59,8 @@ export interface BotOptions {
   /** How often `{variables}` in the live presence are looked at (default a minute). Discord's limit on updates is never configurable. */
   presenceVariablesMs?: number;
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
+  /** Download queue overrides (concurrency, attempts, backoff). */
+  attachments?: Partial<DownloaderOptions>;
   readyTimeoutMs?: number;
   /** The longest stop() takes (default SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs?: number;
@@ -77,6 +80,8 @@ export interface Bot {
   recorder: Recorder;
   queue: WriteQueue;
   store: RecordingStore;
+  /** Downloads the files of recorded attachments into the attachment store. */
+  attachments: AttachmentDownloader;
   /** The recording pipeline as commands use it. */
   recording: Recording;
   presence: PresenceSync;
@@ -138,6 +143,14 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       logger: log.logger,
     });
     undo.push(() => queue.close());
+    // Files are fetched after their message is committed, off the recorder's path.
+    const attachments = new AttachmentDownloader(db.attachments, log.logger, { ...config.attachments, ...opts.attachments });
+    store.onAttachments = () => attachments.kick();
+    store.releaseFiles = (files) => attachments.release(files);
+    await attachments.start().catch((e: Error) => {
+      throw new StartupError(e.message, false);
+    });
+    undo.push(() => attachments.stop());
     const client = createClient({ apiUrl: config.discord.apiUrl, membersIntent: config.membersIntent });
     undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger, config);
@@ -220,6 +233,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         recorder.stop();
         await step('presence', presence.stop(), deadline - reserve);
         await step('assistant', assistant.stop(), deadline - reserve);
+        await step('attachments', attachments.stop(), deadline - reserve);
         await queue.close(deadline - reserve - Date.now());
         await step('gateway', client.destroy());
         await step('change feed', feed.stop());
@@ -246,6 +260,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       recorder,
       queue,
       store,
+      attachments,
       recording,
       presence,
       feed,

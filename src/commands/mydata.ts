@@ -60,6 +60,7 @@ async function exportData(ctx: CommandContext): Promise<void> {
   const counts = [plural(data.sessions.length, 'session'), plural(data.messages.length, 'message')];
   if (data.revisions.length) counts.push(plural(data.revisions.length, 'earlier version'));
   if (data.reactions.length) counts.push(plural(data.reactions.length, 'reaction'));
+  if (data.attachments.length) counts.push(`${plural(data.attachments.length, 'attachment')} (described; the files are not in the export)`);
   counts.push(plural(data.tasks.length, 'task'));
   await ctx.reply({
     content: `Everything stored about you: ${data.user ? 'your user record, ' : ''}${counts.join(', ')}${data.schedulesCreated.length ? `, ${plural(data.schedulesCreated.length, 'schedule')} you created` : ''}.`,

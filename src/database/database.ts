@@ -11,6 +11,7 @@ import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
 import { PresenceValuesStore } from './stores/presence-values.store';
 import { PrivacyStore } from './stores/privacy.store';
+import { AttachmentStore } from './stores/attachment.store';
 import { ScheduleStore } from './stores/schedule.store';
 import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
@@ -80,6 +81,8 @@ export class Database implements StoreContext {
   readonly presenceValues: PresenceValuesStore;
   /** `/mydata`: summary, export and erasure of one person's rows. */
   readonly privacy: PrivacyStore;
+  /** `attachments` for the download queue (rows are written with their messages by the recording store). */
+  readonly attachments: AttachmentStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -104,6 +107,7 @@ export class Database implements StoreContext {
     this.stats = new StatsStore(this);
     this.presenceValues = new PresenceValuesStore(this);
     this.privacy = new PrivacyStore(this);
+    this.attachments = new AttachmentStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

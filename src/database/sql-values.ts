@@ -65,7 +65,7 @@ export function valuesList(driver: Driver, rows: number, cols: number, casts: st
 /** A column of a bulk row set: its name and its PostgreSQL type (the value's form follows from it). */
 export interface BulkColumn {
   name: string;
-  type: 'uuid' | 'text' | 'boolean' | 'timestamptz' | 'json';
+  type: 'uuid' | 'text' | 'integer' | 'boolean' | 'timestamptz' | 'json';
 }
 
 /**

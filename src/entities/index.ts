@@ -1,3 +1,4 @@
+import { Attachment } from './Attachment';
 import { BotStatus } from './BotStatus';
 import { Log } from './Log';
 import { Message } from './Message';
@@ -9,7 +10,8 @@ import { Skill } from './Skill';
 import { Task } from './Task';
 import { User } from './User';
 
-export { BotStatus, Log, Message, MessageRevision, Reaction, Schedule, Session, Skill, Task, User };
+export { Attachment, BotStatus, Log, Message, MessageRevision, Reaction, Schedule, Session, Skill, Task, User };
+export * from './Attachment';
 export * from './BotStatus';
 export * from './Log';
 export * from './Message';
@@ -17,4 +19,4 @@ export * from './Reaction';
 export * from './Task';
 
 /** Every entity, in dependency order. */
-export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Schedule, Task, Skill, Log];
+export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Attachment, Schedule, Task, Skill, Log];

@@ -47,6 +47,22 @@ export interface RecordedCreate {
   metadata?: MessageMetadata | null;
   /** Fetched from channel history (backfill): its author's names are secondhand (no nickname). */
   fromHistory?: boolean;
+  /** Files attached (ATTACHMENTS=metadata or files): written to `attachments` with the message. */
+  attachments?: RecordedAttachment[] | null;
+}
+
+/** An attachment as recorded (attachments/from-discord.ts), with what is to become of its file. */
+export interface RecordedAttachment {
+  id: string;
+  filename: string;
+  contentType: string | null;
+  size: number;
+  width: number | null;
+  height: number | null;
+  url: string;
+  proxyUrl: string | null;
+  /** `pending` (to download), `metadata` (not by configuration) or `too_large` (over ATTACHMENT_MAX_MB). */
+  state: 'pending' | 'metadata' | 'too_large';
 }
 
 export interface RecordedEdit {

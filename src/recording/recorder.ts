@@ -2,6 +2,7 @@ import { Events, MessageFlags, MessageType, PermissionFlagsBits, type Client } f
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
+import { attachmentsOf, type AttachmentRecording } from './attachments/from-discord';
 import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
 import { reactionEvent } from './reaction-events';
 import type { WriteQueue } from './write-queue';
@@ -10,6 +11,8 @@ export interface RecorderOptions {
   recordChannels: string[];
   ignoreChannels: string[];
   recordContent: boolean;
+  /** ATTACHMENTS and ATTACHMENT_MAX_MB; absent: no attachment rows. */
+  attachments?: AttachmentRecording;
 }
 
 /** What recording needs in a channel: seeing it, and reading its history (backfill at start). Part of the invite link. */
@@ -176,7 +179,7 @@ export class Recorder {
       const iu = d.interaction_metadata?.user ?? d.interaction?.user;
       if (iu) sessionOwner = recordedAuthor(iu);
     }
-    return {
+    const ev: RecordedCreate = {
       kind: 'create',
       discordMessageId: d.id,
       channelId: d.channel_id,
@@ -190,6 +193,10 @@ export class Recorder {
       replyToId: d.message_reference?.message_id && (d.message_reference.channel_id ?? d.channel_id) === d.channel_id ? d.message_reference.message_id : null,
       metadata: metadataOf(d),
     };
+    // Only when there are some: most messages have none, and every event is journalled.
+    const files = attachmentsOf(d.attachments, this.opts.attachments, this.opts.recordContent);
+    if (files) ev.attachments = files;
+    return ev;
   }
 
   private onUpdate(d: GatewayMessageUpdateDispatchData): void {

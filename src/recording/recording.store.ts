@@ -12,6 +12,7 @@ import { uuidV7 } from '../database/uuid-v7';
 import type { RecordedEvent, RecordingRequest, SessionRequest } from './events';
 import { reactionStatement } from './reactions';
 import { keepRevision } from './revisions';
+import { attachmentRows, insertAttachments } from './attachments/statements';
 import { RecordingPlanner, type BatchPlan, type BatchResult, type CachedSession, type CachedUser, type PlannerLookups } from './planner';
 import { chunks, statementsFor, type RecordingStatements } from './statements';
 
@@ -71,6 +72,10 @@ export class RecordingStore {
   /** Bumped when a batch fails or is discarded: every batch prepared before that is stale. */
   private generation = 0;
   private readonly lookups: PlannerLookups;
+  /** Called after a batch with attachments to download commits (the download queue's cue). */
+  onAttachments?: () => void;
+  /** Deletes the stored files of an erasure that no other attachment uses (the attachment store). */
+  releaseFiles?: (sha256s: string[]) => Promise<void>;
 
   constructor(
     private readonly db: RecordingDatabase,
@@ -129,6 +134,7 @@ export class RecordingStore {
           throw e;
         }
         this.planner.committed(plan);
+        if (plan.creates.some((c) => c.create.attachments?.some((a) => a.state === 'pending'))) this.onAttachments?.();
         return result;
       },
       discard: () => {
@@ -148,6 +154,10 @@ export class RecordingStore {
       const result = await this.db.privacy.forgetPerson(request.person);
       // What was dropped from the queue is erased as surely as what was deleted.
       result.messages += request.dropped ?? 0;
+      // The files' names (their SHA-256) are for the store only, not for the command's reply or logs.
+      const files = result.files ?? [];
+      delete result.files;
+      if (files.length) await this.releaseFiles?.(files);
       if (request.person.channel === DISCORD_CHANNEL) this.planner.forgetUser(request.person.channelUserId);
       return result;
     }
@@ -209,6 +219,15 @@ export class RecordingStore {
       result.duplicates += st.messages - n;
     }
     if (!bulk.length) issued();
+    for (const part of chunks(
+      attachmentRows(
+        plan.creates.map((c) => c.create),
+        now,
+      ),
+    )) {
+      const st = insertAttachments(driver, part);
+      await this.run(em, st.sql, st.params);
+    }
 
     // Edits (the text they replace kept first: revisions.ts), deletes and reactions, in the order they came.
     for (const e of plan.events) {

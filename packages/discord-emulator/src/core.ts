@@ -1,5 +1,6 @@
 /** Shared internals of one emulator instance (what REST routes and the gateway operate on). */
 import { Actions } from './actions';
+import { Cdn } from './cdn';
 import { Gateway } from './gateway';
 import { Interactions } from './interactions';
 import { ALL_INTENTS, DEFAULT_BOT_PERMISSIONS, makeUser } from './payloads';
@@ -19,6 +20,8 @@ export class Core {
   readonly interactions: Interactions;
   readonly reactions: Reactions;
   readonly limiter: RateLimiter;
+  /** Signed, expiring attachment links and their failures (cdn.ts). */
+  readonly cdn: Cdn;
   readonly requests: RequestRecord[] = [];
   /** Called with each request once its answer is decided, before it is sent (see DiscordEmulator.onRequest). */
   readonly requestListeners = new Set<(r: RequestRecord) => void>();
@@ -51,6 +54,7 @@ export class Core {
     this.reactions = new Reactions(this.state, this.gateway);
     this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
     this.interactionResponseMs = options.interactionResponseMs ?? 3000;
+    this.cdn = new Cdn(options.attachmentTtlMs);
   }
 
   get baseUrl(): string {

@@ -4,6 +4,7 @@ import { flood, type FloodOptions, type FloodResult } from './flood';
 import type { EmojiInput } from './reactions';
 import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
+import { contentTypeOf, pngSize } from './rest/messagebody';
 import { attachmentObject } from './state';
 import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation } from './types';
 import { loadSpec } from './validation';
@@ -79,7 +80,12 @@ export class DiscordEmulator {
     channelId: string;
     authorId: string;
     content: string;
-    attachments?: { filename: string; size: number; contentType?: string; url?: string }[];
+    /**
+     * Files sent with the message: with `data`, the bytes are kept and served at the attachment's
+     * signed CDN link (size, content type and PNG dimensions follow from them); without, only the
+     * attachment object is made (its `url` answers 404).
+     */
+    attachments?: { id?: string; filename: string; data?: Buffer | string; size?: number; contentType?: string; width?: number; height?: number; url?: string }[];
     embeds?: object[];
     replyTo?: string;
     type?: number;
@@ -88,6 +94,13 @@ export class DiscordEmulator {
   }): EmuMessage {
     const { state } = this.core;
     state.channel(o.channelId);
+    const files = (o.attachments ?? []).map((a) => {
+      const data = a.data === undefined ? null : Buffer.from(a.data);
+      const contentType = data ? contentTypeOf(a.filename, a.contentType ?? '') : a.contentType;
+      const dims = data && contentType?.startsWith('image/') ? pngSize(data) : null;
+      const attachment = attachmentObject(this.core.baseUrl, o.channelId, { ...a, size: a.size ?? data?.length ?? 0, contentType, width: a.width ?? dims?.width, height: a.height ?? dims?.height }, this.core.cdn);
+      return { attachment, data };
+    });
     const m = state.buildMessage({
       id: o.id,
       channelId: o.channelId,
@@ -96,9 +109,11 @@ export class DiscordEmulator {
       type: o.type,
       timestamp: o.timestamp,
       embeds: o.embeds?.map((e) => ({ type: 'rich', ...e })),
-      attachments: o.attachments?.map((a) => attachmentObject(this.core.baseUrl, o.channelId, a)),
+      attachments: files.map((f) => f.attachment),
       replyTo: o.replyTo,
     });
+    for (const f of files)
+      if (f.data) state.storeAttachment({ messageId: m.id, channelId: o.channelId, attachmentId: f.attachment.id, filename: f.attachment.filename, contentType: f.attachment.content_type ?? 'application/octet-stream', data: f.data });
     return this.core.actions.postMessage(m);
   }
 
@@ -274,6 +289,21 @@ export class DiscordEmulator {
   }
   attachments(): StoredAttachment[] {
     return [...this.core.state.attachmentData.values()];
+  }
+
+  // ---- the attachment CDN ----
+
+  /** Expires the links of these attachments (every stored one when omitted): they answer 404 from now on. */
+  expireAttachments(ids?: string[]): void {
+    this.core.cdn.expire(ids ?? [...this.core.state.attachmentData.keys()]);
+  }
+  /** The next `count` attachment downloads answer `status` (default 503: the CDN is down for a while). */
+  failAttachmentDownloads(count: number, status = 503): void {
+    this.core.cdn.fail(count, status);
+  }
+  /** Attachment downloads answered so far: path (no query) and status. */
+  cdnRequests(): { path: string; status: number; at: number }[] {
+    return [...this.core.cdn.served];
   }
   registeredCommands(guildId?: string): object[] {
     return guildId ? [...(this.core.state.guildCommands.get(guildId) ?? [])] : [...this.core.state.globalCommands];

@@ -109,7 +109,7 @@ export class HttpServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const record = (status: number, body: unknown) => core.recordRequest({ method, path: url.pathname + url.search, status, body, at: Date.now() });
 
-    if (method === 'GET' && url.pathname.startsWith('/attachments/')) return this.serveAttachment(url.pathname, res, record);
+    if (method === 'GET' && (url.pathname.startsWith('/attachments/') || url.pathname.startsWith('/media/attachments/'))) return this.serveAttachment(url, res, record);
 
     const prefix = '/api/v10';
     const apiPath = url.pathname.startsWith(prefix + '/') ? url.pathname.slice(prefix.length).replace(/\/+$/, '') : null;
@@ -168,16 +168,19 @@ export class HttpServer {
     }
   }
 
-  private serveAttachment(path: string, res: ServerResponse, record: (s: number, b: unknown) => void): void {
-    const [, , , id] = path.split('/');
-    const a = this.core.state.attachmentData.get(id ?? '');
-    if (!a) {
-      record(404, undefined);
-      res.writeHead(404);
-      res.end();
+  /** The CDN: `/attachments/{channel}/{id}/{filename}` (`url`) and `/media/attachments/…` (`proxy_url`), signed (cdn.ts). */
+  private serveAttachment(url: URL, res: ServerResponse, record: (s: number, b: unknown) => void): void {
+    const parts = url.pathname.replace(/^\/media/, '').split('/');
+    const id = parts[3] ?? '';
+    const a = this.core.state.attachmentData.get(id);
+    const status = a ? this.core.cdn.check(url.pathname, url.searchParams, id) : 404;
+    record(status, undefined);
+    if (!a || status !== 200) {
+      const text = status === 404 ? 'This content is no longer available.' : `${status}`;
+      res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
       return;
     }
-    record(200, undefined);
     res.writeHead(200, { 'content-type': a.contentType, 'content-length': a.data.length });
     res.end(a.data);
   }

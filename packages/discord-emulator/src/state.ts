@@ -1,6 +1,7 @@
 /** In-memory world: users, guilds, channels, members, messages, commands, attachments. */
 import { compareSnowflakes, discordTimestamp, snowflake } from './snowflake';
 import { ChannelType, DEFAULT_MEMBER_PERMISSIONS, Perm, makeRole, makeTextChannel, makeUser, memberPayload, memberPermissions } from './payloads';
+import type { Cdn } from './cdn';
 import type { EmuAttachment, EmuChannel, EmuGuild, EmuMember, EmuMessage, EmuUser, StoredAttachment } from './types';
 
 export interface ChannelStore {
@@ -257,13 +258,24 @@ export class State {
   }
 }
 
-export function attachmentObject(baseUrl: string, channelId: string, o: { id?: string; filename: string; size: number; contentType?: string; url?: string; description?: string; ephemeral?: boolean }): EmuAttachment {
+export function attachmentObject(
+  baseUrl: string,
+  channelId: string,
+  o: { id?: string; filename: string; size: number; contentType?: string; url?: string; description?: string; ephemeral?: boolean; width?: number; height?: number },
+  cdn?: Cdn,
+): EmuAttachment {
   const id = o.id ?? snowflake();
-  const url = o.url ?? `${baseUrl}/attachments/${channelId}/${id}/${encodeURIComponent(o.filename)}`;
-  const a: EmuAttachment = { id, filename: o.filename, size: o.size, url, proxy_url: url };
+  // Discord's links: cdn.discordapp.com for `url`, media.discordapp.net for `proxy_url`, both signed.
+  const path = `/attachments/${channelId}/${id}/${encodeURIComponent(o.filename)}`;
+  const query = cdn ? cdn.sign(path) : '';
+  const url = o.url ?? `${baseUrl}${path}${query}`;
+  const a: EmuAttachment = { id, filename: o.filename, size: o.size, url, proxy_url: o.url ?? (cdn ? `${baseUrl}/media${path}${query}` : url) };
   if (o.contentType) a.content_type = o.contentType;
   if (o.description) a.description = o.description;
-  if (o.contentType?.startsWith('image/')) {
+  if (o.width !== undefined && o.height !== undefined) {
+    a.width = o.width;
+    a.height = o.height;
+  } else if (o.contentType?.startsWith('image/')) {
     a.width = null;
     a.height = null;
   }

@@ -19,6 +19,8 @@ export interface EmulatorOptions {
   replayLogSize?: number;
   /** Permissions of the bot's managed role in every guild. Default: a typical invite set (no ADMINISTRATOR). */
   botPermissions?: bigint;
+  /** How long attachment links are valid (their `ex`). Default 24 hours, like Discord's. */
+  attachmentTtlMs?: number;
 }
 
 export interface EmuUser {

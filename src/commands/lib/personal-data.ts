@@ -28,6 +28,7 @@ export function describeSummary(s: PersonalSummary, about: keyof typeof WORDS = 
     lines.push(`• Sessions: ${s.sessions.count}${range(s.sessions)}`);
     lines.push(`• Messages: ${s.messages.count} (${s.messages.fromThem} written by ${w.by}, ${s.messages.count - s.messages.fromThem} replies from me)${range(s.messages)}`);
     if (s.revisions) lines.push(`• Earlier versions of edited messages: ${s.revisions}`);
+    if (s.attachments.count) lines.push(`• Attachments: ${s.attachments.count} (${s.attachments.stored} with the file kept)`);
     lines.push(`• Tasks ${w.subject} ran: ${s.tasks.count}${range(s.tasks)}`);
   }
   if (s.reactions.count) lines.push(`• Reactions ${w.subject} made: ${s.reactions.count}${range(s.reactions)}`);
@@ -39,6 +40,7 @@ export function describeForgotten(r: ForgetResult): string {
   const parts = [plural(r.messages, 'message'), plural(r.sessions, 'session'), plural(r.tasks, 'task')];
   if (r.revisions) parts.push(plural(r.revisions, 'earlier version'));
   if (r.reactions) parts.push(plural(r.reactions, 'reaction'));
+  if (r.attachments) parts.push(`${plural(r.attachments, 'attachment')} and their files`);
   if (r.userRow) parts.push('the user record');
   const unlinked = r.schedulesUnlinked ? ` ${plural(r.schedulesUnlinked, 'schedule')} no longer name${r.schedulesUnlinked === 1 ? 's' : ''} the creator.` : '';
   return `Deleted ${parts.join(', ')}.${unlinked}`;

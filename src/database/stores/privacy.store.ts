@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { Attachment } from '../../entities/Attachment';
 import { Message } from '../../entities/Message';
 import { MessageRevision } from '../../entities/MessageRevision';
 import { Reaction } from '../../entities/Reaction';
@@ -30,6 +31,8 @@ export interface PersonalSummary {
   /** Reactions they made (to any recorded message). */
   reactions: Span;
   tasks: Span;
+  /** Attachments of those messages, and how many of them have their file in the attachment store. */
+  attachments: { count: number; stored: number };
   /** Schedules whose `created_by` is their channel user id. */
   schedulesCreated: number;
 }
@@ -43,9 +46,14 @@ export interface PersonalExport {
   revisions: StoredRevision[];
   /** Reactions they made; `discordMessageId` is the message reacted to. */
   reactions: (Omit<Reaction, 'message'> & { discordMessageId: string | null })[];
+  /** The attachments of those messages (Discord's description and the stored copy's SHA-256; not the files). */
+  attachments: ExportedAttachment[];
   tasks: Task[];
   schedulesCreated: Schedule[];
 }
+
+/** An attachment row in an export: without Discord's signed CDN links (they expire within a day). */
+export type ExportedAttachment = Omit<Attachment, 'url' | 'proxyUrl' | 'message'>;
 
 /** What `forgetPerson` removed. */
 export interface ForgetResult {
@@ -57,6 +65,13 @@ export interface ForgetResult {
   /** Reactions they made (others' reactions to their messages go with the messages). */
   reactions: number;
   tasks: number;
+  /** Attachment rows of those messages. */
+  attachments: number;
+  /**
+   * The SHA-256 of every stored file those attachments had: the recording store deletes the ones
+   * no other attachment uses, then drops this list (it never reaches a reply or a log).
+   */
+  files?: string[];
   /** Schedules kept (the channel still gets their posts) with `created_by` cleared. */
   schedulesUnlinked: number;
 }
@@ -92,7 +107,7 @@ export class PrivacyStore {
               .getRawOne<RawSpan>(),
           )
         : EMPTY;
-    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, revisions: 0, reactions, tasks: EMPTY, schedulesCreated };
+    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, revisions: 0, reactions, tasks: EMPTY, attachments: { count: 0, stored: 0 }, schedulesCreated };
     const sessions = await em.createQueryBuilder(Session, 's').select('COUNT(*)', 'n').addSelect('MIN(s.created_at)', 'first').addSelect('MAX(s.updated_at)', 'last').where('s.user_id = :uid', { uid: user.id }).getRawOne<RawSpan>();
     const messages = await inSessionsOf(em, Message, 'm', user.id)
       .select('COUNT(*)', 'n')
@@ -102,7 +117,9 @@ export class PrivacyStore {
       .getRawOne<RawSpan & { mine: string | number | null }>();
     const tasks = await inSessionsOf(em, Task, 't', user.id).select('COUNT(*)', 'n').addSelect('MIN(t.created_at)', 'first').addSelect('MAX(t.created_at)', 'last').getRawOne<RawSpan>();
     const revisions = await em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }).getCount();
-    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, revisions, reactions, tasks: span(tasks), schedulesCreated };
+    const files = await attachmentsOf(em, user.id).select('COUNT(*)', 'n').addSelect("SUM(CASE WHEN a.state = 'stored' THEN 1 ELSE 0 END)", 'stored').getRawOne<{ n: string | number; stored: string | number | null }>();
+    const attachments = { count: Number(files?.n ?? 0), stored: Number(files?.stored ?? 0) };
+    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, revisions, reactions, tasks: span(tasks), attachments, schedulesCreated };
   }
 
   /** Every row about the person: exactly theirs, nobody else's. */
@@ -111,12 +128,13 @@ export class PrivacyStore {
     const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
     const schedulesCreated = person.channel === DISCORD_CHANNEL ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
     const reactions = person.channel === DISCORD_CHANNEL ? await this.reactionsBy(em, person.channelUserId) : [];
-    if (!user) return { user, sessions: [], messages: [], revisions: [], reactions, tasks: [], schedulesCreated };
+    if (!user) return { user, sessions: [], messages: [], revisions: [], reactions, attachments: [], tasks: [], schedulesCreated };
     const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
     const messages = await inSessionsOf(em, Message, 'm', user.id).orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC').getMany();
     const tasks = await inSessionsOf(em, Task, 't', user.id).orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').getMany();
     const revisions = await em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }).orderBy('v.replaced_at', 'ASC').addOrderBy('v.id', 'ASC').getMany();
-    return { user, sessions, messages: messages.map(fromRow), revisions: revisions.map(revisionFromRow), reactions, tasks, schedulesCreated };
+    const attachments = (await attachmentsOf(em, user.id).orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC').getMany()).map(({ url: _url, proxyUrl: _proxy, ...a }) => a);
+    return { user, sessions, messages: messages.map(fromRow), revisions: revisions.map(revisionFromRow), reactions, attachments, tasks, schedulesCreated };
   }
 
   /** Erases the person in one transaction (see the class comment for what goes and what stays). */
@@ -125,17 +143,35 @@ export class PrivacyStore {
       const schedulesUnlinked = person.channel === DISCORD_CHANNEL ? await this.unlinkSchedules(em, person.channelUserId) : 0;
       const reactions = person.channel === DISCORD_CHANNEL ? ((await em.createQueryBuilder().delete().from(Reaction).where('discord_user_id = :id', { id: person.channelUserId }).execute()).affected ?? 0) : 0;
       const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
-      if (!user) return { userRow: false, sessions: 0, messages: 0, revisions: 0, reactions, tasks: 0, schedulesUnlinked };
+      if (!user) return { userRow: false, sessions: 0, messages: 0, revisions: 0, reactions, tasks: 0, attachments: 0, schedulesUnlinked };
       const inTheirSessions = { where: 'session_id IN (SELECT id FROM sessions WHERE user_id = :uid)', params: { uid: user.id } };
       // What hangs off their messages, explicitly (the foreign keys cascade too).
       const ofTheirMessages = { where: `message_id IN (${OF_THEIR_MESSAGES})`, params: { uid: user.id } };
       const revisions = await em.createQueryBuilder().delete().from(MessageRevision).where(ofTheirMessages.where, ofTheirMessages.params).execute();
       await em.createQueryBuilder().delete().from(Reaction).where(ofTheirMessages.where, ofTheirMessages.params).execute();
       const tasks = await em.createQueryBuilder().delete().from(Task).where(inTheirSessions.where, inTheirSessions.params).execute();
+      const theirAttachments = 'message_id IN (SELECT id FROM messages WHERE session_id IN (SELECT id FROM sessions WHERE user_id = :uid))';
+      const stored = await em
+        .createQueryBuilder(Attachment, 'a')
+        .select('DISTINCT a.sha256', 'sha')
+        .where(theirAttachments.replace('message_id', 'a.message_id'), { uid: user.id })
+        .andWhere('a.sha256 IS NOT NULL')
+        .getRawMany<{ sha: string }>();
+      const attachments = await em.createQueryBuilder().delete().from(Attachment).where(theirAttachments, { uid: user.id }).execute();
       const messages = await em.createQueryBuilder().delete().from(Message).where(inTheirSessions.where, inTheirSessions.params).execute();
       const sessions = await em.createQueryBuilder().delete().from(Session).where('user_id = :uid', { uid: user.id }).execute();
       await em.delete(User, { id: user.id });
-      return { userRow: true, sessions: sessions.affected ?? 0, messages: messages.affected ?? 0, revisions: revisions.affected ?? 0, reactions, tasks: tasks.affected ?? 0, schedulesUnlinked };
+      return {
+        userRow: true,
+        sessions: sessions.affected ?? 0,
+        messages: messages.affected ?? 0,
+        revisions: revisions.affected ?? 0,
+        reactions,
+        tasks: tasks.affected ?? 0,
+        attachments: attachments.affected ?? 0,
+        files: stored.map((r) => r.sha),
+        schedulesUnlinked,
+      };
     });
   }
 
@@ -166,6 +202,11 @@ function chunk<T>(items: T[], size = 500): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** Attachments of the messages in the user's sessions. */
+function attachmentsOf(em: EntityManager, userId: string) {
+  return em.createQueryBuilder(Attachment, 'a').innerJoin(Message, 'm', 'm.id = a.message_id').innerJoin(Session, 's', 's.id = m.session_id').where('s.user_id = :uid', { uid: userId });
 }
 
 type RawSpan = { n: string | number; first: string | Date | null; last: string | Date | null };

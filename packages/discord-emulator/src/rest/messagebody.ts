@@ -48,7 +48,7 @@ export function contentTypeOf(filename: string, declared: string): string {
   return EXT_TYPES[ext] ?? 'application/octet-stream';
 }
 
-function pngSize(data: Buffer): { width: number; height: number } | null {
+export function pngSize(data: Buffer): { width: number; height: number } | null {
   if (data.length >= 24 && data.readUInt32BE(0) === 0x89504e47 && data.toString('ascii', 12, 16) === 'IHDR') {
     return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
   }
@@ -74,7 +74,7 @@ export function resolveAttachments(ctx: RestCtx, channelId: string, body: Messag
   const make = (file: UploadedFile, meta?: { filename?: string; description?: string }) => {
     const filename = meta?.filename ?? file.filename;
     const contentType = contentTypeOf(filename, file.contentType);
-    const a = attachmentObject(base, channelId, { id: snowflake(), filename, size: file.data.length, contentType, description: meta?.description, ephemeral });
+    const a = attachmentObject(base, channelId, { id: snowflake(), filename, size: file.data.length, contentType, description: meta?.description, ephemeral }, ctx.core.cdn);
     const dims = contentType.startsWith('image/') ? pngSize(file.data) : null;
     if (dims) Object.assign(a, dims);
     pending.push({ attachment: a, file });
