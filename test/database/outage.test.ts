@@ -52,29 +52,6 @@ describe.skipIf(skip)('a PostgreSQL outage', () => {
     expect(since(/^change feed: LISTEN connection lost/)).toHaveLength(1);
   }, 60_000);
 
-  it('/readyz says 503 and why while the database is down, 200 again once it answers; /healthz stays 200', async () => {
-    const get = async (p: string) => {
-      const r = await fetch(`${h.bot.health!.url}${p}`);
-      return { status: r.status, text: await r.text() };
-    };
-    expect(await get('/readyz')).toEqual({ status: 200, text: 'ready\n' });
-    cluster.stop('fast');
-    try {
-      const down = await get('/readyz');
-      expect(down.status).toBe(503);
-      expect(down.text).toMatch(/^not ready: the database does not answer \(postgres:\/\/.*\)\n$/);
-      expect((await get('/healthz')).status).toBe(200);
-    } finally {
-      await cluster.start();
-    }
-    await until(
-      () => get('/readyz'),
-      (r) => r.status === 200,
-      10_000,
-      '/readyz 200 after the database is back',
-    );
-  }, 60_000);
-
   it('a crash (immediate stop, no checkpoint) while messages stream in: after recovery every message is stored once', async () => {
     const channel = h.emu.createChannel({ guildId: h.guildId, name: `crash-${Date.now() % 100000}` }).id;
     const ids: string[] = [];
@@ -104,4 +81,29 @@ describe.skipIf(skip)('a PostgreSQL outage', () => {
     expect(got).toEqual({ n: ids.length, d: ids.length });
     expect(h.bot.queue.stats.lost).toBe(0);
   }, 90_000);
+
+  // Last: with it before the crash test, that test's immediate stop raised an unhandled pg
+  // 'Connection terminated unexpectedly' in the test process (not yet understood; see the issue note).
+  it('/readyz says 503 and why while the database is down, 200 again once it answers; /healthz stays 200', async () => {
+    const get = async (p: string) => {
+      const r = await fetch(`${h.bot.health!.url}${p}`);
+      return { status: r.status, text: await r.text() };
+    };
+    expect(await get('/readyz')).toEqual({ status: 200, text: 'ready\n' });
+    cluster.stop('fast');
+    try {
+      const down = await get('/readyz');
+      expect(down.status).toBe(503);
+      expect(down.text).toMatch(/^not ready: the database does not answer \(postgres:\/\/.*\)\n$/);
+      expect((await get('/healthz')).status).toBe(200);
+    } finally {
+      await cluster.start();
+    }
+    await until(
+      () => get('/readyz'),
+      (r) => r.status === 200,
+      10_000,
+      '/readyz 200 after the database is back',
+    );
+  }, 60_000);
 });
