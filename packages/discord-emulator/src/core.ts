@@ -6,7 +6,7 @@ import { ALL_INTENTS, DEFAULT_BOT_PERMISSIONS, makeUser } from './payloads';
 import { RateLimiter } from './ratelimit';
 import { snowflake } from './snowflake';
 import { State } from './state';
-import type { EmulatorOptions, RequestRecord, Violation } from './types';
+import type { EmulatorOptions, RequestRecord, Violation, WorldEvent } from './types';
 import type { SpecModule } from './validation';
 
 export class Core {
@@ -21,6 +21,8 @@ export class Core {
   /** Called with each request once its answer is decided, before it is sent (see DiscordEmulator.onRequest). */
   readonly requestListeners = new Set<(r: RequestRecord) => void>();
   readonly violations: Violation[] = [];
+  /** Told of every change of the world (see DiscordEmulator.onWorldEvent). */
+  readonly worldListeners = new Set<(e: WorldEvent) => void>();
   readonly interactionResponseMs: number;
   port = 0;
 
@@ -41,8 +43,9 @@ export class Core {
       wsUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
       log: (l) => this.log(l),
       violation: (v) => this.violation(v),
+      presence: (presence) => this.emit({ type: 'presence', presence }),
     });
-    this.actions = new Actions(this.state, this.gateway);
+    this.actions = new Actions(this.state, this.gateway, (e) => this.emit(e));
     this.interactions = new Interactions(this);
     this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
     this.interactionResponseMs = options.interactionResponseMs ?? 3000;
@@ -60,6 +63,17 @@ export class Core {
         fn(r);
       } catch (e) {
         this.log(`request listener failed on ${r.method} ${r.path}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Tells the world listeners; a listener that throws is logged, not fatal. */
+  emit(e: WorldEvent): void {
+    for (const fn of this.worldListeners) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.log(`world listener failed on ${e.type}: ${(err as Error).message}`);
       }
     }
   }
