@@ -146,6 +146,7 @@ function act(fn: () => Promise<unknown>): void {
 // ---- names and markup ----
 
 const user = (id: string) => world.users.find((u) => u.id === id);
+const byName = (a: User, b: User) => a.username.localeCompare(b.username);
 const displayName = (u: User | undefined) => (u ? (u.global_name ?? u.username) : 'unknown-user');
 const channelById = (id: string) => world.channels.find((c) => c.id === id);
 const guildOf = (channelId: string) => world.guilds.find((g) => g.id === channelById(channelId)?.guild_id) ?? world.guilds[0];
@@ -253,7 +254,7 @@ function renderChannels(): void {
 
 function renderPeople(): void {
   const sel = $<HTMLSelectElement>('person');
-  const people = world.users.filter((u) => !u.bot && world.guilds.some((g) => g.members.some((m) => m.user_id === u.id)));
+  const people = world.users.filter((u) => !u.bot && world.guilds.some((g) => g.members.some((m) => m.user_id === u.id))).sort(byName);
   if (!people.some((u) => u.id === me)) me = people[0]?.id ?? '';
   sel.replaceChildren(...people.map((u) => h('option', { value: u.id, selected: u.id === me }, u.username)));
 }
@@ -369,7 +370,7 @@ function renderMembers(): void {
   const status = p?.status ?? 'online';
   const g = guildOf(current);
   const admin = (id: string) => g?.members.find((m) => m.user_id === id)?.admin;
-  const people = world.users.filter((u) => !u.bot && g?.members.some((m) => m.user_id === u.id));
+  const people = world.users.filter((u) => !u.bot && g?.members.some((m) => m.user_id === u.id)).sort(byName);
   const name = h('input', { name: 'username', placeholder: 'name', 'aria-label': 'New person', required: true });
   const isAdmin = h('input', { type: 'checkbox', name: 'admin' });
   aside.replaceChildren(
