@@ -35,7 +35,7 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
     title,
     async tables(): Promise<PanelTable[]> {
       const messages = await db.read<Record<string, unknown>>(
-        `SELECT id, session_id, role, content, content_escaped, discord_message_id, channel_id, reply_to_id, created_at, edited_at, deleted_at FROM messages ORDER BY created_at DESC, id DESC LIMIT ${LAST_MESSAGES}`,
+        `SELECT id, role, content, content_escaped, discord_message_id, session_id, channel_id, reply_to_id, created_at, edited_at, deleted_at FROM messages ORDER BY created_at DESC, id DESC LIMIT ${LAST_MESSAGES}`,
         [],
       );
       for (const m of messages) {
@@ -47,7 +47,7 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
         ? await db.read<Record<string, unknown>>(`SELECT id, user_id, channel_id, created_at, updated_at, ended_at FROM sessions WHERE id IN (${inList(sessionIds)}) ORDER BY updated_at DESC`, sessionIds)
         : [];
       const userIds = [...new Set(sessions.map((s) => s.user_id))];
-      const users = userIds.length ? await db.read<Record<string, unknown>>(`SELECT id, channel, channel_user_id, username, display_name, updated_at FROM users WHERE id IN (${inList(userIds)}) ORDER BY updated_at DESC`, userIds) : [];
+      const users = userIds.length ? await db.read<Record<string, unknown>>(`SELECT id, username, display_name, channel, channel_user_id, updated_at FROM users WHERE id IN (${inList(userIds)}) ORDER BY updated_at DESC`, userIds) : [];
       const statuses = await db.read<Record<string, unknown>>('SELECT id, is_active, status, activity_type, activity, url, updated_at FROM bot_status ORDER BY id', []);
       for (const s of statuses) s.is_active = Boolean(s.is_active);
       const columns = (rows: Record<string, unknown>[], fallback: string[]) => (rows.length ? Object.keys(rows[0]) : fallback);
@@ -59,9 +59,9 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
           rows: statuses,
           edit: { key: 'id', fields: [{ name: 'is_active', options: ['true', 'false'] }, { name: 'status', options: [...PRESENCE_STATUSES] }, { name: 'activity_type', options: [...ACTIVITY_TYPES] }, { name: 'activity' }, { name: 'url' }] },
         },
-        { name: 'messages', note: `The last ${LAST_MESSAGES} recorded, newest first.`, columns: columns(messages, ['id', 'session_id', 'role', 'content']), rows: messages },
+        { name: 'messages', note: `The last ${LAST_MESSAGES} recorded, newest first.`, columns: columns(messages, ['id', 'role', 'content', 'discord_message_id', 'session_id']), rows: messages },
         { name: 'sessions', note: 'The sessions of those messages.', columns: columns(sessions, ['id', 'user_id', 'channel_id']), rows: sessions },
-        { name: 'users', note: 'The people of those sessions.', columns: columns(users, ['id', 'channel', 'channel_user_id', 'username']), rows: users },
+        { name: 'users', note: 'The people of those sessions.', columns: columns(users, ['id', 'username', 'display_name', 'channel', 'channel_user_id']), rows: users },
       ];
     },
     async edit(table, key, values) {

@@ -319,13 +319,13 @@ function renderMessage(m: Message): HTMLElement {
     el.append(
       a.content_type?.startsWith('image/')
         ? h('a', { class: 'attachment', href: a.url, target: '_blank' }, h('img', { src: a.url, alt: a.filename }))
-        : h('a', { class: 'attachment file', href: a.url, download: a.filename }, `📎 ${a.filename} (${a.size} bytes)`),
+        : h('a', { class: 'attachment file', href: a.url, download: a.filename }, `${a.filename} (${a.size} bytes)`),
     );
   }
   for (const e of m.embeds) el.append(renderEmbed(e, m));
   for (const row of m.components) el.append(renderRow(row, m));
   if (m.reactions.length) el.append(h('div', { class: 'reactions' }, ...m.reactions.map((r) => h('span', { class: 'reaction' }, `${r.emoji?.name ?? '?'} ${r.count ?? 1}`))));
-  if (ephemeral) el.append(h('div', { class: 'only-you' }, '👁 Only you can see this'));
+  if (ephemeral) el.append(h('div', { class: 'only-you' }, 'Only you can see this'));
   return el;
 }
 
@@ -422,9 +422,11 @@ async function renderPanel(): Promise<void> {
   aside.replaceChildren(h('h2', {}, data.title), ...data.tables.map(renderTable));
 }
 
+/** A value as a cell shows it: ∅ for null, a UUID by its last 8 digits (the whole in the tooltip), long text cut. */
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '∅';
   const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)) return `…${s.slice(-8)}`;
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
