@@ -54,6 +54,8 @@ async function browser(): Promise<{ context: BrowserContext; dispose: () => Prom
   return { context, dispose: () => context.close() };
 }
 
+/** Waits (up to 10 s, for a loaded machine) until what `fn` reads passes the matcher. */
+const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 10_000 });
 const message = (page: Page, text: string) => page.locator('#messages .message', { hasText: text });
 
 /** Types a slash command's name and Enter: its options form opens (or it runs when it has none). */
@@ -86,8 +88,8 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           page.on('pageerror', (e) => errors.push(e.message));
           await page.goto(sb.url);
           await page.locator('body[data-ready]').waitFor();
-          await expect.poll(() => page.locator('#channels .channel').allTextContents()).toEqual(['#general', '#random']);
-          await expect.poll(() => page.locator('#person option').allTextContents()).toEqual(['ada', 'bob', 'carol']);
+          await poll(() => page.locator('#channels .channel').allTextContents()).toEqual(['#general', '#random']);
+          await poll(() => page.locator('#person option').allTextContents()).toEqual(['ada', 'bob', 'carol']);
 
           // ada writes; the message shows, and its row, session and user appear in the panel.
           await page.selectOption('#person', { label: 'ada' });
@@ -96,7 +98,7 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           await message(page, 'hello from the browser').waitFor();
           await page.locator('[data-table="messages"] td', { hasText: 'hello from the browser' }).waitFor();
           await page.locator('[data-table="users"] td', { hasText: 'ada' }).first().waitFor();
-          await expect.poll(() => page.locator('[data-table="sessions"] tbody tr').count()).toBe(1);
+          await poll(() => page.locator('[data-table="sessions"] tbody tr').count()).toBe(1);
 
           // Her own message: edited, then another deleted.
           const hello = message(page, 'hello from the browser');
@@ -133,7 +135,7 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           await page.selectOption('#command-form [data-option="type"]', 'watching');
           await page.selectOption('#command-form [data-option="status"]', 'dnd');
           await page.click('#command-form .run');
-          await expect.poll(() => page.locator('#members .presence .activity').textContent(), { timeout: 10_000 }).toBe('Watching the browser');
+          await poll(() => page.locator('#members .presence .activity').textContent()).toBe('Watching the browser');
           expect(await page.locator('#members .presence').getAttribute('data-status')).toBe('dnd');
           // Autocomplete from the bot: /status activate offers the rows' ids.
           await slash(page, 'status');
@@ -147,7 +149,7 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           await page.click('#command-form .run');
           const chart = page.locator('#messages .attachment img[alt="stats.png"]');
           await chart.waitFor();
-          await expect.poll(() => chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
+          await poll(() => chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
           await shot(page, 'commands');
 
           // A button: ada's /mydata forget offers Forget / Cancel; Cancel updates the reply.
@@ -168,22 +170,22 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           await row.locator('select[name="activity_type"]').selectOption('playing');
           await row.locator('input[name="activity"]').fill('from the panel');
           await row.locator('button.save').click();
-          await expect.poll(() => page.locator('#members .presence .activity').textContent(), { timeout: 10_000 }).toBe('Playing from the panel');
+          await poll(() => page.locator('#members .presence .activity').textContent()).toBe('Playing from the panel');
           expect(await page.locator('#members .presence').getAttribute('data-status')).toBe('idle');
-          await expect.poll(() => row.locator('select[name="status"]').inputValue()).toBe('idle');
+          await poll(() => row.locator('select[name="status"]').inputValue()).toBe('idle');
           // A row the bot could not apply is refused with the reason, and nothing is written.
           await row.locator('select[name="activity_type"]').selectOption('streaming');
           await row.locator('button.save').click();
-          await expect.poll(() => page.locator('#error').textContent()).toMatch(/bot_status sandbox not written: streaming needs url/);
+          await poll(() => page.locator('#error').textContent()).toMatch(/bot_status sandbox not written: streaming needs url/);
           expect(await page.locator('#members .presence .activity').textContent()).toBe('Playing from the panel');
 
           // A new person and a new channel; dora writes there.
           await page.fill('.add-person input[name="username"]', 'dora');
           await page.click('.add-person button');
-          await expect.poll(() => page.locator('#person option:checked').textContent()).toBe('dora');
+          await poll(() => page.locator('#person option:checked').textContent()).toBe('dora');
           await page.fill('.add-channel input[name="name"]', 'ideas');
           await page.click('.add-channel button');
-          await expect.poll(() => page.locator('#channels .channel.active').textContent()).toBe('#ideas');
+          await poll(() => page.locator('#channels .channel.active').textContent()).toBe('#ideas');
           await page.fill('#composer', 'first idea');
           await page.press('#composer', 'Enter');
           await message(page, 'first idea').waitFor();

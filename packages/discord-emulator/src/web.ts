@@ -276,6 +276,11 @@ export async function startWebView(emu: DiscordEmulator, o: WebViewOptions = {})
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    // Only this machine's own pages: another site's page in the same browser can neither reach the
+    // view through a name of its own (DNS rebinding: the Host is checked) nor post to it (JSON
+    // only, which a cross-site request cannot send without a preflight the view never answers).
+    if (!/^(127\.0\.0\.1|localhost):\d+$/.test(req.headers.host ?? '')) return reply(res, 421, { error: 'the web view answers 127.0.0.1 only' });
+    if (method === 'POST' && !(req.headers['content-type'] ?? '').startsWith('application/json')) return reply(res, 415, { error: 'POST needs content-type application/json' });
     if (method === 'GET' && url.pathname === '/') return file(res, 'text/html; charset=utf-8', readFileSync(path.join(WEB_DIR, 'index.html')));
     if (method === 'GET' && url.pathname === '/app.css') return file(res, 'text/css; charset=utf-8', readFileSync(path.join(WEB_DIR, 'style.css')));
     if (method === 'GET' && url.pathname === '/app.js') return file(res, 'text/javascript; charset=utf-8', await script());

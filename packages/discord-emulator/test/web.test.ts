@@ -165,6 +165,19 @@ describe('the web view', () => {
     expect(emu.violations()).toEqual([]);
   });
 
+  it('answers only its own pages: JSON posts, a 127.0.0.1 host', async () => {
+    const form = await fetch(new URL('/api/messages', web.url), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ channelId: general.id, userId: ada.id, content: 'cross-site' }) });
+    expect(form.status).toBe(415);
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const r = request(web.url, { headers: { host: 'evil.example:80' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      r.on('error', reject);
+      r.end();
+    });
+    expect(status).toBe(421);
+    expect(emu.channelMessages(general.id).some((m) => m.content === 'cross-site')).toBe(false);
+  });
+
   it('the panel: rows from the provider, edits handed to it, its refusals shown', async () => {
     expect(await get('/api/panel')).toMatchObject({ title: 'Rows', tables: [{ name: 'things', rows: [{ id: '1', name: 'one' }] }] });
     expect((await post('/api/panel/edit', { table: 'things', key: '1', values: { name: 'uno' } })).status).toBe(200);
