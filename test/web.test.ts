@@ -189,6 +189,13 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           await page.fill('#composer', 'first idea');
           await page.press('#composer', 'Enter');
           await message(page, 'first idea').waitFor();
+          // A thread of #ideas, listed under it.
+          await page.fill('.add-channel input[name="name"]', 'details');
+          await page.selectOption('.add-channel select[name="type"]', 'thread');
+          await page.click('.add-channel button');
+          await poll(() => page.locator('#channels .channel').allTextContents()).toEqual(['#general', '#random', '#ideas', '↳details']);
+          await poll(() => page.locator('#channels .channel.thread.active').textContent()).toBe('↳details');
+          await page.click('#channels .channel[data-channel="ideas"]');
           await page.locator('[data-table="users"] td', { hasText: 'dora' }).first().waitFor();
           await shot(page, 'panel');
 

@@ -107,6 +107,8 @@ let current = '';
 let editing: { id: string; text: string } | null = null;
 let commands: Command[] = [];
 let form: { command: Command; path: string[] } | null = null;
+/** Unsaved edits of the panel's rows, by `table:key`. */
+const drafts = new Map<string, Record<string, string>>();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -312,7 +314,10 @@ function renderMessage(m: Message): HTMLElement {
       act(() => call('POST', '/api/messages/edit', { channelId: m.channel_id, messageId: m.id, userId: me, content }));
     });
     el.append(input, h('div', { class: 'hint' }, 'Enter to save · Escape to cancel'));
-    queueMicrotask(() => input.focus());
+    queueMicrotask(() => {
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    });
   } else if (m.flags & LOADING) el.append(h('div', { class: 'content thinking' }, `${displayName(m.author)} is thinking…`));
   else if (m.content) el.append(h('div', { class: 'content', html: markup(m.content) + (m.edited_timestamp ? ' <span class="edited">(edited)</span>' : '') }));
   for (const a of m.attachments) {
@@ -411,14 +416,16 @@ function renderMembers(): void {
 
 // ---- the database panel ----
 
+let panelReads = 0;
 async function renderPanel(): Promise<void> {
   if (!world.panel) return;
+  const read = ++panelReads;
   const data = await call<{ title: string; tables: PanelTable[] } | null>('GET', '/api/panel');
+  // Reads can overtake each other: only the latest is drawn.
+  if (read !== panelReads) return;
   const aside = $('panel');
   aside.hidden = false;
   if (!data) return;
-  // A row being edited is not redrawn under the cursor.
-  if (aside.contains(document.activeElement) && (document.activeElement as HTMLElement).closest('tr.editable')) return;
   aside.replaceChildren(h('h2', {}, data.title), ...data.tables.map(renderTable));
 }
 
@@ -436,18 +443,27 @@ function renderTable(t: PanelTable): HTMLElement {
   const rows = t.rows.map((r) => {
     if (!edit) return h('tr', {}, ...t.columns.map((c) => h('td', { title: r[c] === null || r[c] === undefined ? '' : String(r[c]) }, cell(r[c]))));
     const inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
-    const tr = h('tr', { class: 'editable', 'data-key': String(r[edit.key]) });
+    const draftKey = `${t.name}:${String(r[edit.key])}`;
+    const draft = drafts.get(draftKey);
+    const tr = h('tr', { class: `editable${draft ? ' draft' : ''}`, 'data-key': String(r[edit.key]) });
     for (const c of t.columns) {
       const f = edit.fields.find((x) => x.name === c);
       if (!f) {
         tr.append(h('td', {}, cell(r[c])));
         continue;
       }
-      const value = r[c] === null || r[c] === undefined ? '' : String(r[c]);
+      const value = draft?.[c] ?? (r[c] === null || r[c] === undefined ? '' : String(r[c]));
       const input = f.options
         ? h('select', { name: c, 'aria-label': c }, ...f.options.map((o) => h('option', { value: o, selected: o === value }, o)))
         : h('input', { name: c, value, 'aria-label': c, size: Math.max(6, Math.min(24, value.length + 2)) });
       inputs.set(c, input);
+      // What is typed and not saved yet survives the panel being redrawn with new rows.
+      const keep = () => {
+        drafts.set(draftKey, { ...drafts.get(draftKey), [c]: input.value });
+        tr.classList.add('draft');
+      };
+      input.addEventListener('input', keep);
+      input.addEventListener('change', keep);
       tr.append(h('td', {}, input));
     }
     const save = () =>
@@ -455,7 +471,7 @@ function renderTable(t: PanelTable): HTMLElement {
         const values: Record<string, string | null> = {};
         for (const [k, i] of inputs) values[k] = i.value === '' ? null : i.value;
         await call('POST', '/api/panel/edit', { table: t.name, key: r[edit.key], values });
-        (document.activeElement as HTMLElement | null)?.blur();
+        drafts.delete(draftKey);
         await renderPanel();
       });
     tr.append(h('td', {}, h('button', { type: 'button', class: 'save', onclick: save }, 'Save')));
@@ -531,6 +547,9 @@ function drawForm(): void {
   for (const o of fields) parts.push(h('label', { class: 'option', title: o.description }, h('span', {}, `${o.name}${o.required ? '*' : ''}`), optionInput(o)));
   parts.push(h('button', { type: 'submit', class: 'run' }, 'Run'), h('button', { type: 'button', class: 'cancel', onclick: closeForm }, 'Cancel'));
   el.replaceChildren(...parts);
+  el.onkeydown = (e) => {
+    if (e.key === 'Escape') closeForm();
+  };
   el.onsubmit = (e) => {
     e.preventDefault();
     const options = formValues(fields);
@@ -595,6 +614,7 @@ function formValues(fields: CommandOption[]): Record<string, string | number | b
 }
 
 function onComposerKey(e: KeyboardEvent): void {
+  if (e.key === 'Escape') return closeForm();
   if (e.key !== 'Enter') return;
   e.preventDefault();
   const input = $<HTMLInputElement>('composer');
@@ -602,7 +622,9 @@ function onComposerKey(e: KeyboardEvent): void {
   if (!text) return;
   const slash = /^\/(\S+)\s*$/.exec(text);
   if (slash) {
-    const c = commands.find((x) => x.name === slash[1].toLowerCase());
+    // The command named, or the first one it begins (as Discord's list picks its first entry).
+    const name = slash[1].toLowerCase();
+    const c = commands.find((x) => x.name === name) ?? commands.find((x) => x.name.startsWith(name));
     if (!c) return showError(`no such command: /${slash[1]} (${commands.map((x) => `/${x.name}`).join(' ') || 'the bot registered none'})`);
     if ((c.options ?? []).length) return openForm(c);
     input.value = '';
