@@ -103,21 +103,6 @@ async function main() {
   const deployed = await deployCommands({ token: emu.token, apiUrl: emu.apiUrl, guildId: guild.id });
   out(`bot             ready as ${bot.client.user?.tag}; commands: ${deployed.commands.map((c) => `/${c.name}`).join(' ')}`);
 
-  let web: WebView | null = null;
-  if (webPort !== null) {
-    if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) {
-      console.error(`sandbox: --web-port needs a port number (0 = any free one), not ${args[webPortArg + 1] ?? 'nothing'}`);
-      await bot.stop();
-      await emu.stop();
-      process.exit(1);
-    }
-    // A row to edit in the panel, inactive until someone activates it.
-    if (!(await bot.db.botStatus.getBotStatus('sandbox'))) await bot.db.botStatus.createBotStatus({ id: 'sandbox', status: 'online', activityType: 'playing', activity: 'in the sandbox' });
-    const panel = databasePanel(bot, config.database, `Database: ${describeDatabase(config.database)}`);
-    web = await startWebView(emu, { port: webPort, panel, title: 'Chronicle sandbox' });
-    out(`web             ${web.url}  (the local Discord in a browser; the database beside it)`);
-  }
-
   bot.presence.onApplied = (p, row) => out(`bot             presence → ${p.status}${p.activities?.[0] ? `, ${activityText(p.activities[0])}` : ', no activity'}${row ? ` (bot_status ${row.id})` : ''}`);
 
   // Each message once: what the bot answered is printed as its reply ("bot …"); its recorded row
@@ -195,6 +180,22 @@ async function main() {
     await pause(150);
     return r;
   };
+
+  let web: WebView | null = null;
+  if (webPort !== null) {
+    if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) {
+      console.error(`sandbox: --web-port needs a port number (0 = any free one), not ${args[webPortArg + 1] ?? 'nothing'}`);
+      await bot.stop();
+      await emu.stop();
+      process.exit(1);
+    }
+    // A row to edit in the panel, inactive until someone activates it.
+    if (!(await bot.db.botStatus.getBotStatus('sandbox'))) await bot.db.botStatus.createBotStatus({ id: 'sandbox', status: 'online', activityType: 'playing', activity: 'in the sandbox' });
+    // Made after bot.queue.onCommitted is set above: the panel chains itself onto it.
+    const panel = databasePanel(bot, config.database, `Database: ${describeDatabase(config.database)}`);
+    web = await startWebView(emu, { port: webPort, panel, title: 'Chronicle sandbox' });
+    out(`web             ${web.url}  (the local Discord in a browser; the database beside it)`);
+  }
 
   if (scene) {
     out('\n— the scene —');
