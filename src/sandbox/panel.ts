@@ -35,7 +35,7 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
     title,
     async tables(): Promise<PanelTable[]> {
       const messages = await db.read<Record<string, unknown>>(
-        `SELECT id, role, content, content_escaped, discord_message_id, session_id, channel_id, reply_to_id, created_at, edited_at, deleted_at FROM messages ORDER BY created_at DESC, id DESC LIMIT ${LAST_MESSAGES}`,
+        `SELECT id, role, content, content_escaped, edited_at, deleted_at, discord_message_id, session_id, channel_id, reply_to_id, created_at FROM messages ORDER BY created_at DESC, id DESC LIMIT ${LAST_MESSAGES}`,
         [],
       );
       for (const m of messages) {
