@@ -12,7 +12,7 @@ export default defineConfig(
   },
   {
     // src/migrations stays linted: the generated migrations pass as they are.
-    files: ['{src,test,bench,scripts}/**/*.{ts,mts}', 'packages/*/{src,test}/**/*.{ts,mts}', '*.{ts,mts,mjs}'],
+    files: ['{src,test,bench,scripts}/**/*.{ts,mts}', 'packages/*/{src,test,web}/**/*.{ts,mts}', '*.{ts,mts,mjs}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     rules: {
       // Unused on purpose: named with a leading _ (`(_, i) =>`, `const { ephemeral: _e, ...rest }`); an unused catch binding is left out (`catch {`).

@@ -1,5 +1,5 @@
 /**
- * npm run sandbox [-- --once] [-- --keep] [-- --no-scene]
+ * npm run sandbox [-- --once] [-- --keep] [-- --no-scene] [-- --web [--web-port N]]
  * Starts the local Discord (a guild, two channels, three people) and the bot on a fresh SQLite
  * database (data/sandbox/chronicle.sqlite, or in DATA_DIR; removed at each start unless --keep;
  * DATABASE_URL when set is used as it is), plays a
@@ -7,7 +7,9 @@
  * bot_status from a separate connection, people use slash commands — and prints, as it happens,
  * what the bot did and what it recorded, with Discord's markup rendered for a terminal. Then it
  * takes lines on stdin (`help` lists them) until Ctrl-C or the end of input; with --once it plays
- * the scene and exits 0. Files the bot sends are saved in the data folder's files/.
+ * the scene and exits 0. Files the bot sends are saved in the data folder's files/. With --web the
+ * local Discord is also a page in a browser (the emulator's web view), with a panel showing the
+ * database as the bot writes it (src/sandbox/panel.ts).
  */
 import 'reflect-metadata';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +19,19 @@ import { ConfigError, describeDatabase, loadConfig, loadDotEnv } from './config'
 import { startBot, type Bot } from './bot/bot';
 import { deployCommands } from './commands/deploy';
 import { COMMANDS } from './commands/registry';
-import { DiscordEmulator } from '@chronicle/discord-emulator';
+import { DiscordEmulator, startWebView, type WebView } from '@chronicle/discord-emulator';
 import type { InteractionResult } from '@chronicle/discord-emulator';
 import { createLogger } from './logger';
 import type { RecordedCreate } from './recording/events';
 import { renderMarkup } from './sandbox/markup';
+import { databasePanel, writeDirectly } from './sandbox/panel';
 
 const args = process.argv.slice(2);
 const once = args.includes('--once');
 const keep = args.includes('--keep');
 const scene = !args.includes('--no-scene');
+const webPortArg = args.indexOf('--web-port');
+const webPort = webPortArg >= 0 ? Number(args[webPortArg + 1]) : args.includes('--web') ? 0 : null;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SANDBOX_DIR = path.resolve('data', 'sandbox');
@@ -176,6 +181,22 @@ async function main() {
     return r;
   };
 
+  let web: WebView | null = null;
+  if (webPort !== null) {
+    if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) {
+      console.error(`sandbox: --web-port needs a port number (0 = any free one), not ${args[webPortArg + 1] ?? 'nothing'}`);
+      await bot.stop();
+      await emu.stop();
+      process.exit(1);
+    }
+    // A row to edit in the panel, inactive until someone activates it.
+    if (!(await bot.db.botStatus.getBotStatus('sandbox'))) await bot.db.botStatus.createBotStatus({ id: 'sandbox', status: 'online', activityType: 'playing', activity: 'in the sandbox' });
+    // Made after bot.queue.onCommitted is set above: the panel chains itself onto it.
+    const panel = databasePanel(bot, config.database, `Database: ${describeDatabase(config.database)}`);
+    web = await startWebView(emu, { port: webPort, panel, title: 'Chronicle sandbox' });
+    out(`web             ${web.url}  (the local Discord in a browser; the database beside it)`);
+  }
+
   if (scene) {
     out('\n— the scene —');
     const hello = await say(general.id, ada.id, 'Morning! Has anyone seen the release notes?');
@@ -222,6 +243,7 @@ async function main() {
   let finishing: Promise<void> | null = null;
   const finish = (code: number) =>
     (finishing ??= (async () => {
+      await web?.stop();
       await bot.stop();
       await emu.stop();
       process.exit(code);
@@ -315,24 +337,11 @@ function activityText(a: { type?: number; name?: string; state?: string }): stri
 async function operatorWrites(db: import('./config').DatabaseConfig, bot: Bot): Promise<void> {
   const existing = await bot.db.botStatus.getBotStatus('sandbox');
   if (!existing) await bot.db.botStatus.createBotStatus({ id: 'sandbox', status: 'online', activityType: 'playing', activity: 'in the sandbox' });
-  const sql =
-    "UPDATE bot_status SET is_active = (id = 'sandbox'), status = CASE WHEN id = 'sandbox' THEN 'online' ELSE status END, activity_type = CASE WHEN id = 'sandbox' THEN 'watching' ELSE activity_type END, activity = CASE WHEN id = 'sandbox' THEN 'the release' ELSE activity END";
-  if (db.driver === 'postgres') {
-    const { Client } = await import('pg');
-    const c = new Client({ connectionString: db.url });
-    await c.connect();
-    await c.query(sql);
-    await c.end();
-  } else {
-    const sqlite3 = (await import('sqlite3')).default;
-    await new Promise<void>((resolve, reject) => {
-      const conn = new sqlite3.Database(db.path, (err) => {
-        if (err) return reject(err);
-        conn.configure('busyTimeout', 10_000);
-        conn.run(sql, (e) => conn.close(() => (e ? reject(e) : resolve())));
-      });
-    });
-  }
+  await writeDirectly(db, [
+    {
+      sql: "UPDATE bot_status SET is_active = (id = 'sandbox'), status = CASE WHEN id = 'sandbox' THEN 'online' ELSE status END, activity_type = CASE WHEN id = 'sandbox' THEN 'watching' ELSE activity_type END, activity = CASE WHEN id = 'sandbox' THEN 'the release' ELSE activity END",
+    },
+  ]);
 }
 
 main().catch((e) => {

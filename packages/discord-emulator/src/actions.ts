@@ -2,7 +2,7 @@
 import type { Gateway, Session } from './gateway';
 import { Intents, memberPayload } from './payloads';
 import type { State } from './state';
-import type { EmuChannel, EmuMessage } from './types';
+import type { EmuChannel, EmuMessage, WorldEvent } from './types';
 
 export const MessageFlags = {
   SUPPRESS_EMBEDS: 1 << 2,
@@ -16,6 +16,7 @@ export class Actions {
   constructor(
     private readonly state: State,
     private readonly gateway: Gateway,
+    private readonly emit: (e: WorldEvent) => void = () => {},
   ) {}
 
   private messageIntent(channelId: string): number {
@@ -35,10 +36,12 @@ export class Actions {
   postMessage(m: EmuMessage): EmuMessage {
     if (m.flags & MessageFlags.EPHEMERAL) {
       this.state.ephemeral.set(m.id, m);
+      this.emit({ type: 'message_create', message: m });
       return m;
     }
     this.state.insertMessage(m);
     const d = this.state.dispatchForm(m);
+    this.emit({ type: 'message_create', message: d });
     this.gateway.dispatch('MESSAGE_CREATE', d, { need: this.messageIntent(m.channel_id), transform: this.contentFilter });
     return d;
   }
@@ -46,6 +49,7 @@ export class Actions {
   /** Dispatches MESSAGE_UPDATE with the full message. */
   messageUpdated(m: EmuMessage): EmuMessage {
     const d = this.state.dispatchForm(m);
+    this.emit({ type: 'message_update', message: d });
     if (m.flags & MessageFlags.EPHEMERAL) return d;
     this.gateway.dispatch('MESSAGE_UPDATE', d, { need: this.messageIntent(m.channel_id), transform: this.contentFilter });
     return d;
@@ -56,6 +60,7 @@ export class Actions {
     if (!m) return false;
     const ephemeral = Boolean(m.flags & MessageFlags.EPHEMERAL);
     this.state.removeMessage(channelId, id);
+    this.emit({ type: 'message_delete', channelId, ids: [id] });
     if (ephemeral) return true;
     const guildId = this.state.channels.get(channelId)?.guild_id;
     this.gateway.dispatch('MESSAGE_DELETE', { id, channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}) }, { need: this.messageIntent(channelId) });
@@ -64,11 +69,13 @@ export class Actions {
 
   bulkDelete(channelId: string, ids: string[]): void {
     for (const id of ids) this.state.removeMessage(channelId, id);
+    this.emit({ type: 'message_delete', channelId, ids });
     const guildId = this.state.channels.get(channelId)?.guild_id;
     this.gateway.dispatch('MESSAGE_DELETE_BULK', { ids, channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}) }, { need: Intents.GUILD_MESSAGES });
   }
 
   channelCreated(c: EmuChannel): void {
+    this.emit({ type: 'channel_create', channel: c });
     if (c.type === 11) this.gateway.dispatch('THREAD_CREATE', { ...c, newly_created: true }, { need: Intents.GUILDS });
     else this.gateway.dispatch('CHANNEL_CREATE', c, { need: Intents.GUILDS });
   }
@@ -76,6 +83,7 @@ export class Actions {
   memberAdded(guildId: string, userId: string): void {
     const m = this.state.guild(guildId).members.get(userId);
     if (!m) return;
+    this.emit({ type: 'member_add', guildId, userId });
     this.gateway.dispatch('GUILD_MEMBER_ADD', { ...memberPayload(m, this.state.users.get(userId)), guild_id: guildId }, { need: Intents.GUILD_MEMBERS });
   }
 }

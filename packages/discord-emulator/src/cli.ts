@@ -1,7 +1,8 @@
 /**
  * Runs the emulator as its own process with a seeded world.
- *   tsx packages/discord-emulator/src/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--verbose]
- * Prints one JSON line {"ready":true,...} on stdout, then reads JSON-line commands on stdin:
+ *   tsx packages/discord-emulator/src/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--verbose] [--web [--web-port N]]
+ * Prints one JSON line {"ready":true,...} on stdout (with --web, "webUrl": the web view, src/web.ts),
+ * then reads JSON-line commands on stdin:
  *   {"cmd":"flood","count":100000,"contentLength":40}  → {"cmd":"flood","sent":...,"ms":...,"firstId":...,"lastId":...}
  *     (optional: "contentLengths":[…] cycled instead of one length, "rate":N messages per second, "channelIds", "userIds", "startId")
  *   {"cmd":"waitForPresence","activity":"…","timeoutMs":5000} → {"cmd":"waitForPresence","presence":{…,"at":epoch ms}}
@@ -14,6 +15,7 @@
  */
 import { createInterface } from 'node:readline';
 import { DiscordEmulator } from './emulator';
+import { startWebView, type WebView } from './web';
 
 interface CliArgs {
   port: number;
@@ -23,6 +25,8 @@ interface CliArgs {
   users: number;
   rateLimit?: { perRoute: number; windowMs: number } | false;
   verbose: boolean;
+  /** The web view's port, when --web: 0 = a random free one. */
+  web?: number;
 }
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -67,6 +71,12 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--verbose':
         a.verbose = true;
         break;
+      case '--web':
+        a.web ??= 0;
+        break;
+      case '--web-port':
+        a.web = int();
+        break;
       default:
         throw new Error(`unknown flag ${flag}`);
     }
@@ -93,9 +103,15 @@ async function main(): Promise<void> {
     for (let c = 0; c < args.channels; c++) channelIds.push(emu.createChannel({ guildId: guild.id, name: `channel-${c + 1}` }).id);
     for (const u of userIds) emu.addMember(guild.id, u);
   }
-  out({ ready: true, port: emu.port, apiUrl: emu.apiUrl, gatewayUrl: emu.gatewayUrl, token: emu.token, applicationId: emu.applicationId, guildId: guildIds[0], guildIds, channelIds, userIds });
+  let web: WebView | null = null;
+  if (args.web !== undefined) {
+    web = await startWebView(emu, { port: args.web, title: 'Local Discord (emulator)', log: (l) => process.stderr.write(l + '\n') });
+    process.stderr.write(`emulator: the web view is at ${web.url}\n`);
+  }
+  out({ ready: true, port: emu.port, ...(web ? { webUrl: web.url } : {}), apiUrl: emu.apiUrl, gatewayUrl: emu.gatewayUrl, token: emu.token, applicationId: emu.applicationId, guildId: guildIds[0], guildIds, channelIds, userIds });
 
   const stop = async () => {
+    await web?.stop();
     await emu.stop();
     process.exit(0);
   };

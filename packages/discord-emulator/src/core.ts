@@ -8,7 +8,7 @@ import { RateLimiter } from './ratelimit';
 import { Reactions } from './reactions';
 import { snowflake } from './snowflake';
 import { State } from './state';
-import type { EmulatorOptions, RequestRecord, Violation } from './types';
+import type { EmulatorOptions, RequestRecord, Violation, WorldEvent } from './types';
 import type { SpecModule } from './validation';
 
 export class Core {
@@ -28,6 +28,8 @@ export class Core {
   readonly violations: Violation[] = [];
   /** REST requests that wait before they are answered (DiscordEmulator.holdRequests). */
   readonly gates = new Set<RequestGate>();
+  /** Told of every change of the world (see DiscordEmulator.onWorldEvent). */
+  readonly worldListeners = new Set<(e: WorldEvent) => void>();
   readonly interactionResponseMs: number;
   port = 0;
 
@@ -48,8 +50,9 @@ export class Core {
       wsUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
       log: (l) => this.log(l),
       violation: (v) => this.violation(v),
+      presence: (presence) => this.emit({ type: 'presence', presence }),
     });
-    this.actions = new Actions(this.state, this.gateway);
+    this.actions = new Actions(this.state, this.gateway, (e) => this.emit(e));
     this.interactions = new Interactions(this);
     this.reactions = new Reactions(this.state, this.gateway);
     this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
@@ -80,6 +83,17 @@ export class Core {
       g.waiting++;
       await g.open;
       g.waiting--;
+    }
+  }
+
+  /** Tells the world listeners; a listener that throws is logged, not fatal. */
+  emit(e: WorldEvent): void {
+    for (const fn of this.worldListeners) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.log(`world listener failed on ${e.type}: ${(err as Error).message}`);
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
 import { contentTypeOf, pngSize } from './rest/messagebody';
 import { attachmentObject } from './state';
-import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation } from './types';
+import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation, WorldEvent } from './types';
 import { loadSpec } from './validation';
 
 export class DiscordEmulator {
@@ -47,6 +47,7 @@ export class DiscordEmulator {
 
   createGuild(o: { name: string; id?: string; ownerId?: string }): EmuGuild {
     const g = this.core.state.createGuild(o);
+    this.core.emit({ type: 'guild_create', guild: g });
     // Discord sends GUILD_CREATE when the bot joins a guild while connected.
     this.core.gateway.dispatch('GUILD_CREATE', null, {
       need: 1,
@@ -273,6 +274,28 @@ export class DiscordEmulator {
         release();
       },
     };
+  }
+  /**
+   * Calls `fn` with every change of the world as it happens: messages created, edited and deleted
+   * (by people, the bot or interaction responses; ephemeral ones too, which the bot never gets),
+   * channels, guilds and members added, presences the bot sends. Returns the unsubscribe.
+   */
+  onWorldEvent(fn: (e: WorldEvent) => void): () => void {
+    this.core.worldListeners.add(fn);
+    return () => this.core.worldListeners.delete(fn);
+  }
+  /** Everything there is, for a view of the whole world: guilds, channels (threads and DMs too), users. */
+  world(): { guilds: EmuGuild[]; channels: EmuChannel[]; users: EmuUser[] } {
+    const { state } = this.core;
+    return { guilds: [...state.guilds.values()], channels: [...state.channels.values()], users: [...state.users.values()] };
+  }
+  /** Ephemeral interaction messages (kept aside, never in channel history). */
+  ephemeralMessages(): EmuMessage[] {
+    return [...this.core.state.ephemeral.values()];
+  }
+  /** The bytes of one uploaded attachment. */
+  attachment(id: string): StoredAttachment | undefined {
+    return this.core.state.attachmentData.get(id);
   }
   violations(): Violation[] {
     return [...this.core.violations];

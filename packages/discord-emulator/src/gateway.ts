@@ -102,6 +102,8 @@ export interface GatewayDeps {
   wsUrl: () => string;
   log: (line: string) => void;
   violation: (v: Violation) => void;
+  /** Told of each presence update the bot sends. */
+  presence?: (p: PresenceRecord) => void;
 }
 
 /** `need`: the intent bit(s) a session must have; `transform` may return a per-session variant of `d`, or null to skip. */
@@ -333,6 +335,7 @@ export class Gateway {
       at: Date.now(),
     };
     this.presences.push(rec);
+    this.deps.presence?.(rec);
     this.presenceWaiters = this.presenceWaiters.filter((w) => {
       if (!w.pred(rec)) return true;
       w.resolve(rec);

@@ -208,3 +208,17 @@ export interface StoredAttachment {
   contentType: string;
   data: Buffer;
 }
+
+/**
+ * A change of the emulated world, for views that show it as it happens (the web view): every
+ * message created, edited or deleted (by people, the bot or an interaction response, ephemeral
+ * ones included), channels, guilds and members added, and each presence the bot sends.
+ */
+export type WorldEvent =
+  | { type: 'message_create'; message: EmuMessage }
+  | { type: 'message_update'; message: EmuMessage }
+  | { type: 'message_delete'; channelId: string; ids: string[] }
+  | { type: 'channel_create'; channel: EmuChannel }
+  | { type: 'guild_create'; guild: EmuGuild }
+  | { type: 'member_add'; guildId: string; userId: string }
+  | { type: 'presence'; presence: PresenceRecord };
