@@ -101,13 +101,7 @@ export async function copyDatabase(from: Database, to: Database, opts: CopyOptio
     const resuming = (await to.manager.count(meta.target)) > 0;
     const c = { copied: 0, skipped: 0 };
     counts.set(meta.tableName, c);
-    let last: unknown = undefined;
-    for (;;) {
-      const qb = from.manager.getRepository(meta.target).createQueryBuilder('t').orderBy(`t.${pk}`, 'ASC').take(batchSize);
-      if (last !== undefined) qb.where(`t.${pk} > :last`, { last });
-      const rows = await qb.getMany();
-      if (!rows.length) break;
-      last = (rows[rows.length - 1] as ObjectLiteral)[pk];
+    for await (const rows of batches(from, meta, batchSize)) {
       let missing = rows;
       if (resuming) {
         const ids = rows.map((r: ObjectLiteral) => r[pk] as unknown);
@@ -132,6 +126,20 @@ export async function copyDatabase(from: Database, to: Database, opts: CopyOptio
   return reports;
 }
 
+/** A table's rows through its entity, `size` at a time in primary-key order (keyset: each batch starts after the last one's key). */
+async function* batches(db: Database, meta: EntityMetadata, size: number): AsyncGenerator<ObjectLiteral[]> {
+  const pk = primaryKey(meta);
+  let last: unknown = undefined;
+  for (;;) {
+    const qb = db.manager.getRepository(meta.target).createQueryBuilder('t').orderBy(`t.${pk}`, 'ASC').take(size);
+    if (last !== undefined) qb.where(`t.${pk} > :last`, { last });
+    const rows: ObjectLiteral[] = await qb.getMany();
+    if (!rows.length) return;
+    last = rows[rows.length - 1][pk];
+    yield rows;
+  }
+}
+
 /** Rows per batch: SQLite binds at most 32,766 values per statement, PostgreSQL 65,535. */
 function batchFor(meta: EntityMetadata): number {
   return Math.max(1, Math.min(2000, Math.floor(30_000 / meta.columns.length)));
@@ -139,16 +147,9 @@ function batchFor(meta: EntityMetadata): number {
 
 /** Row count and an order-free checksum of a table, read through its entity (so both drivers give the same values). */
 export async function tableChecksum(db: Database, meta: EntityMetadata, batchSize = 2000): Promise<{ rows: number; checksum: string }> {
-  const pk = primaryKey(meta);
   const acc = Buffer.alloc(32);
   let rows = 0;
-  let last: unknown = undefined;
-  for (;;) {
-    const qb = db.manager.getRepository(meta.target).createQueryBuilder('t').orderBy(`t.${pk}`, 'ASC').take(batchSize);
-    if (last !== undefined) qb.where(`t.${pk} > :last`, { last });
-    const batch = await qb.getMany();
-    if (!batch.length) break;
-    last = (batch[batch.length - 1] as ObjectLiteral)[pk];
+  for await (const batch of batches(db, meta, batchSize)) {
     for (const row of batch) {
       const values = meta.columns.map((col) => normalise(col.getEntityValue(row)));
       const h = createHash('sha256').update(JSON.stringify(values)).digest();
