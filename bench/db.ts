@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type sqlite3 from 'sqlite3';
-import { createTempDatabase, postgresReachable } from '../src/database/postgres-admin';
+import { createTempDatabase, pgClient, postgresReachable } from '../src/database/postgres-admin';
 import { procStatCpuMs } from './stats';
 
 export type Driver = 'sqlite' | 'postgres';
@@ -59,7 +59,7 @@ export class BenchDb {
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (this.driver === 'postgres') {
       if (!this.pg) {
-        this.pg = new Client({ connectionString: this.url, application_name: 'chronicle-bench' });
+        this.pg = pgClient({ connectionString: this.url, application_name: 'chronicle-bench' });
         await this.pg.connect();
       }
       let i = 0;

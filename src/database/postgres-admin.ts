@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 
 /**
  * Creating and dropping throwaway PostgreSQL databases: for tests, `migration:check`,
@@ -12,8 +12,19 @@ export function postgresAdminUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.POSTGRES_ADMIN_URL?.trim() || DEFAULT_POSTGRES_ADMIN_URL;
 }
 
+/**
+ * A pg client for one short job. Its 'error' event is listened to: a server that goes away while
+ * the client waits (a stop, a crash, a restart) rejects the pending call, which the caller sees, and
+ * also emits 'error', which with no listener would throw from the event emitter and end the process.
+ */
+export function pgClient(config: ClientConfig): Client {
+  const client = new Client(config);
+  client.on('error', () => undefined);
+  return client;
+}
+
 export async function postgresReachable(adminUrl = postgresAdminUrl()): Promise<boolean> {
-  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  const client = pgClient({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -34,7 +45,7 @@ export function withDatabase(url: string, name: string): string {
 
 export async function createDatabase(name: string, adminUrl = postgresAdminUrl(), ifMissing = false): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a safe database name: ${name}`);
-  const client = new Client({ connectionString: adminUrl });
+  const client = pgClient({ connectionString: adminUrl });
   await client.connect();
   try {
     if (ifMissing) {
@@ -49,7 +60,7 @@ export async function createDatabase(name: string, adminUrl = postgresAdminUrl()
 
 export async function dropDatabase(name: string, adminUrl = postgresAdminUrl()): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a safe database name: ${name}`);
-  const client = new Client({ connectionString: adminUrl });
+  const client = pgClient({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -94,8 +94,8 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
  */
 export async function writeDirectly(db: DatabaseConfig, statements: { sql: string; params?: unknown[] }[]): Promise<void> {
   if (db.driver === 'postgres') {
-    const { Client } = await import('pg');
-    const c = new Client({ connectionString: db.url });
+    const { pgClient } = await import('../database/postgres-admin');
+    const c = pgClient({ connectionString: db.url });
     await c.connect();
     try {
       await c.query('BEGIN');

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { pgClient } from '../../src/database/postgres-admin';
 import { sqliteDate } from '../../src/database/sql-values';
 import type { ScratchDb } from './databases';
 import { until } from './harness';
@@ -6,7 +6,7 @@ import { until } from './harness';
 /** Runs SQL from a separate connection (not the bot's), as an operator or another process would. */
 export async function externalExec(scratch: ScratchDb, sql: string, params: unknown[] = []): Promise<unknown[]> {
   if (scratch.config.driver === 'postgres') {
-    const c = new Client({ connectionString: scratch.config.url });
+    const c = pgClient({ connectionString: scratch.config.url });
     await c.connect();
     try {
       const pgSql = sql.replace(
@@ -53,7 +53,7 @@ export function sqlBool(scratch: ScratchDb, b: boolean): unknown {
  */
 export async function blockWrites(scratch: ScratchDb, opts: { readsToo?: boolean } = {}): Promise<{ release(): Promise<void> }> {
   if (scratch.config.driver === 'postgres') {
-    const c = new Client({ connectionString: scratch.config.url });
+    const c = pgClient({ connectionString: scratch.config.url });
     await c.connect();
     await c.query('BEGIN');
     await c.query(`LOCK TABLE messages IN ${opts.readsToo === false ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE'} MODE`);
