@@ -21,6 +21,7 @@ import { deployCommands } from './commands/deploy';
 import { COMMANDS } from './commands/registry';
 import { DiscordEmulator, startWebView, type WebView } from '@chronicle/discord-emulator';
 import type { InteractionResult } from '@chronicle/discord-emulator';
+import { EXIT } from './exit-codes';
 import { createLogger } from './logger';
 import type { RecordedCreate } from './recording/events';
 import { renderMarkup } from './sandbox/markup';
@@ -45,6 +46,11 @@ interface Button {
 }
 
 async function main() {
+  if (once && webPort !== null) {
+    // --once ends as soon as the scene has played: the page would close before anyone could open it.
+    console.error('sandbox: --once and --web do not go together (--once exits after the scene, taking the page with it): use --web alone and stop it with Ctrl-C');
+    process.exit(EXIT.CONFIG);
+  }
   loadDotEnv();
   // The sandbox's own database: fresh each run (runs used to pile up), unless --keep or DATABASE_URL.
   // Only the sandbox's own files are removed, never the folder: DATA_DIR may hold other things.

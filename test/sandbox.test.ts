@@ -47,6 +47,14 @@ describe('the sandbox terminal', () => {
     expect(renderMarkup('no markup, <not this>', names, now)).toBe('no markup, <not this>');
   });
 
+  it('--once with --web is refused with one line saying why (the page would close with the scene), before anything starts', async () => {
+    const dir = tempDir();
+    const r = await sandbox(dir, [], ['--once', '--web']);
+    expect(r.code).toBe(78);
+    expect(r.stderr.trim()).toBe('sandbox: --once and --web do not go together (--once exits after the scene, taking the page with it): use --web alone and stop it with Ctrl-C');
+    expect(existsSync(path.join(dir, 'chronicle.sqlite'))).toBe(false);
+  });
+
   it('typed lines: help, no such person, replies printed once with markup rendered, files saved, click 1; ends with the input', async () => {
     const dir = tempDir();
     const r = await sandbox(dir, ['help', 'zed: hi', 'zed /ping', 'ada /session info', 'ada: hello there', 'ada /history limit:5', '/stats scope:server days:1', 'bob: hi, I am bob', 'bob /mydata forget', 'click 1', 'ada /nosuch']);

@@ -107,6 +107,9 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           await page.fill('.edit-input', 'hello from the browser, edited');
           await page.press('.edit-input', 'Enter');
           await message(page, 'hello from the browser, edited').locator('.edited').waitFor();
+          // The panel keeps what the edit replaced.
+          await page.locator('[data-table="message_revisions"] td', { hasText: /^hello from the browser$/ }).waitFor();
+          await page.locator('[data-table="messages"] td', { hasText: 'hello from the browser, edited' }).waitFor();
           await page.fill('#composer', 'a typo to delete');
           await page.press('#composer', 'Enter');
           const typo = message(page, 'a typo to delete');

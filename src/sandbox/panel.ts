@@ -1,6 +1,6 @@
 /**
  * The sandbox's database panel for the local Discord's web view: the rows recorded for the last
- * messages (messages, their sessions, their users) and `bot_status`, editable. The emulator knows
+ * messages (messages, their revisions, reactions and attachments, their sessions, their users) and `bot_status`, editable. The emulator knows
  * nothing of the bot's database; it is given this provider of rows and edits.
  *
  * An edit of `bot_status` is a direct database write from a connection of its own, as an operator
@@ -48,6 +48,16 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
         : [];
       const userIds = [...new Set(sessions.map((s) => s.user_id))];
       const users = userIds.length ? await db.read<Record<string, unknown>>(`SELECT id, username, display_name, channel, channel_user_id, updated_at FROM users WHERE id IN (${inList(userIds)}) ORDER BY updated_at DESC`, userIds) : [];
+      const messageIds = messages.map((m) => m.id);
+      const forMessages = async (sql: string) => (messageIds.length ? db.read<Record<string, unknown>>(sql.replace('(?)', `(${inList(messageIds)})`), messageIds) : []);
+      const revisions = await forMessages('SELECT id, message_id, content, content_escaped, edited_at, replaced_at FROM message_revisions WHERE message_id IN (?) ORDER BY replaced_at DESC');
+      for (const r of revisions) {
+        r.content = decodeContent(String(r.content), Boolean(r.content_escaped));
+        delete r.content_escaped;
+      }
+      const reactions = await forMessages('SELECT message_id, emoji, emoji_name, discord_user_id, burst, created_at FROM reactions WHERE message_id IN (?) ORDER BY created_at DESC');
+      for (const r of reactions) r.burst = Boolean(r.burst);
+      const attachments = await forMessages('SELECT message_id, filename, content_type, size, state, sha256, stored_path, error FROM attachments WHERE message_id IN (?) ORDER BY created_at DESC');
       const statuses = await db.read<Record<string, unknown>>('SELECT id, is_active, status, activity_type, activity, url, updated_at FROM bot_status ORDER BY id', []);
       for (const s of statuses) s.is_active = Boolean(s.is_active);
       const columns = (rows: Record<string, unknown>[], fallback: string[]) => (rows.length ? Object.keys(rows[0]) : fallback);
@@ -60,6 +70,14 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
           edit: { key: 'id', fields: [{ name: 'is_active', options: ['true', 'false'] }, { name: 'status', options: [...PRESENCE_STATUSES] }, { name: 'activity_type', options: [...ACTIVITY_TYPES] }, { name: 'activity' }, { name: 'url' }] },
         },
         { name: 'messages', note: `The last ${LAST_MESSAGES} recorded, newest first.`, columns: columns(messages, ['id', 'role', 'content', 'discord_message_id', 'session_id']), rows: messages },
+        { name: 'message_revisions', note: 'The earlier versions of those messages (an edit keeps what it replaced).', columns: columns(revisions, ['id', 'message_id', 'content', 'edited_at', 'replaced_at']), rows: revisions },
+        { name: 'reactions', note: 'Who reacted to those messages, with what.', columns: columns(reactions, ['message_id', 'emoji', 'emoji_name', 'discord_user_id', 'burst', 'created_at']), rows: reactions },
+        {
+          name: 'attachments',
+          note: 'Their files: metadata, and where the file is stored once downloaded.',
+          columns: columns(attachments, ['message_id', 'filename', 'content_type', 'size', 'state', 'sha256', 'stored_path', 'error']),
+          rows: attachments,
+        },
         { name: 'sessions', note: 'The sessions of those messages.', columns: columns(sessions, ['id', 'user_id', 'channel_id']), rows: sessions },
         { name: 'users', note: 'The people of those sessions.', columns: columns(users, ['id', 'username', 'display_name', 'channel', 'channel_user_id']), rows: users },
       ];
