@@ -110,6 +110,22 @@ describe.skipIf(noBrowser)('the local Discord in a browser (npm run sandbox -- -
           // The panel keeps what the edit replaced.
           await page.locator('[data-table="message_revisions"] td', { hasText: /^hello from the browser$/ }).waitFor();
           await page.locator('[data-table="messages"] td', { hasText: 'hello from the browser, edited' }).waitFor();
+          // Reactions: bob adds 👍, carol clicks the chip (2), bob takes his back (1); the panel follows.
+          const edited = message(page, 'hello from the browser, edited');
+          const chip = edited.locator('.reactions .reaction[data-emoji="👍"]');
+          await page.selectOption('#person', { label: 'bob' });
+          await edited.hover();
+          await edited.locator('button.react').click();
+          await poll(() => chip.textContent()).toBe('👍 1');
+          await page.selectOption('#person', { label: 'carol' });
+          await chip.click();
+          await poll(() => chip.textContent()).toBe('👍 2');
+          await poll(() => page.locator('[data-table="reactions"] tbody tr').count()).toBe(2);
+          await page.selectOption('#person', { label: 'bob' });
+          await chip.click();
+          await poll(() => chip.textContent()).toBe('👍 1');
+          await poll(() => page.locator('[data-table="reactions"] tbody tr').count()).toBe(1);
+          await page.selectOption('#person', { label: 'ada' });
           await page.fill('#composer', 'a typo to delete');
           await page.press('#composer', 'Enter');
           const typo = message(page, 'a typo to delete');

@@ -54,7 +54,7 @@ export class Core {
     });
     this.actions = new Actions(this.state, this.gateway, (e) => this.emit(e));
     this.interactions = new Interactions(this);
-    this.reactions = new Reactions(this.state, this.gateway);
+    this.reactions = new Reactions(this.state, this.gateway, (message) => this.emit({ type: 'message_update', message }));
     this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
     this.interactionResponseMs = options.interactionResponseMs ?? 3000;
     this.cdn = new Cdn(options.attachmentTtlMs);

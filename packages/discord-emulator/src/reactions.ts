@@ -42,6 +42,8 @@ export class Reactions {
   constructor(
     private readonly state: State,
     private readonly gateway: Gateway,
+    /** Told when a message's reactions changed (the world's message_update). */
+    private readonly changed: (m: EmuMessage) => void = () => undefined,
   ) {}
 
   private intent(channelId: string): number {
@@ -120,6 +122,11 @@ export class Reactions {
 
   /** The message's `reactions` (REST form), absent when it has none, as on Discord. */
   private refresh(m: EmuMessage): void {
+    this.summarise(m);
+    this.changed(m);
+  }
+
+  private summarise(m: EmuMessage): void {
     const entries = this.byMessage.get(m.id);
     if (!entries?.size) {
       delete m.reactions;

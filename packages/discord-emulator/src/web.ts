@@ -221,6 +221,12 @@ export async function startWebView(emu: DiscordEmulator, o: WebViewOptions = {})
       emu.deleteMessage(c.id, m.id);
       return { ok: true };
     },
+    'POST /api/reactions': (b) => {
+      // A person's reaction, toggled as a click on Discord does: added, or taken back if they had it.
+      const c = channel(b.channelId);
+      const o = { channelId: c.id, messageId: text(b.messageId, 'the message id', 20), userId: person(b.userId), emoji: text(b.emoji, 'the emoji', 100) };
+      return { added: emu.addReaction(o) !== null || (emu.removeReaction(o), false) };
+    },
     'POST /api/command': async (b) => {
       const r = await emu.runCommand(text(b.name, 'the command', 32), options(b.options), interaction(b));
       return { messageId: r.messageId, ephemeral: r.ephemeral, modal: r.modal ?? null };

@@ -52,7 +52,7 @@ interface Message {
   flags: number;
   embeds: Embed[];
   components: Component[];
-  reactions: { emoji?: { name?: string }; count?: number }[];
+  reactions: { emoji?: { id?: string | null; name?: string }; count?: number }[];
   attachments: { id: string; filename: string; size: number; content_type?: string; url: string }[];
   reply_to: string | null;
   interaction: { user_id: string; name: string | null; type?: number } | null;
@@ -287,13 +287,16 @@ function renderMessage(m: Message): HTMLElement {
     m.author.bot && h('span', { class: 'tag' }, 'APP'),
     h('time', { datetime: m.timestamp }, new Date(m.timestamp).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
   );
-  if (mine && editing?.id !== m.id) {
+  // A reaction is toggled as on Discord: the chip, or the React button's 👍, adds yours or takes it back.
+  const react = (emoji: string) => act(() => call('POST', '/api/reactions', { channelId: m.channel_id, messageId: m.id, userId: me, emoji }));
+  if (editing?.id !== m.id && !ephemeral) {
     head.append(
       h(
         'span',
         { class: 'actions' },
-        h('button', { class: 'edit', type: 'button', onclick: () => ((editing = { id: m.id, text: m.content }), renderMessages()) }, 'Edit'),
-        h('button', { class: 'delete', type: 'button', onclick: () => act(() => call('POST', '/api/messages/delete', { channelId: m.channel_id, messageId: m.id, userId: me })) }, 'Delete'),
+        h('button', { class: 'react', type: 'button', title: 'React with 👍', onclick: () => react('👍') }, '👍'),
+        mine && h('button', { class: 'edit', type: 'button', onclick: () => ((editing = { id: m.id, text: m.content }), renderMessages()) }, 'Edit'),
+        mine && h('button', { class: 'delete', type: 'button', onclick: () => act(() => call('POST', '/api/messages/delete', { channelId: m.channel_id, messageId: m.id, userId: me })) }, 'Delete'),
       ),
     );
   }
@@ -329,7 +332,13 @@ function renderMessage(m: Message): HTMLElement {
   }
   for (const e of m.embeds) el.append(renderEmbed(e, m));
   for (const row of m.components) el.append(renderRow(row, m));
-  if (m.reactions.length) el.append(h('div', { class: 'reactions' }, ...m.reactions.map((r) => h('span', { class: 'reaction' }, `${r.emoji?.name ?? '?'} ${r.count ?? 1}`))));
+  if (m.reactions.length) {
+    const chip = (r: (typeof m.reactions)[number]) => {
+      const key = r.emoji?.id ? `${r.emoji.name}:${r.emoji.id}` : (r.emoji?.name ?? '?');
+      return h('button', { class: 'reaction', type: 'button', 'data-emoji': key, onclick: ephemeral ? undefined : () => react(key) }, `${r.emoji?.name ?? '?'} ${r.count ?? 1}`);
+    };
+    el.append(h('div', { class: 'reactions' }, ...m.reactions.map(chip)));
+  }
   if (ephemeral) el.append(h('div', { class: 'only-you' }, 'Only you can see this'));
   return el;
 }
