@@ -294,7 +294,7 @@ function renderMessage(m: Message): HTMLElement {
       h(
         'span',
         { class: 'actions' },
-        h('button', { class: 'react', type: 'button', title: 'React with 👍', onclick: () => react('👍') }, '👍'),
+        h('button', { class: 'react', type: 'button', title: 'React with 👍', onclick: () => react('👍') }, 'React'),
         mine && h('button', { class: 'edit', type: 'button', onclick: () => ((editing = { id: m.id, text: m.content }), renderMessages()) }, 'Edit'),
         mine && h('button', { class: 'delete', type: 'button', onclick: () => act(() => call('POST', '/api/messages/delete', { channelId: m.channel_id, messageId: m.id, userId: me })) }, 'Delete'),
       ),
