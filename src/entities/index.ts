@@ -3,14 +3,16 @@ import { BotStatus } from './BotStatus';
 import { Log } from './Log';
 import { Message } from './Message';
 import { MessageRevision } from './MessageRevision';
+import { PurgeRun } from './PurgeRun';
 import { Reaction } from './Reaction';
+import { RetentionRule } from './RetentionRule';
 import { Schedule } from './Schedule';
 import { Session } from './Session';
 import { Skill } from './Skill';
 import { Task } from './Task';
 import { User } from './User';
 
-export { Attachment, BotStatus, Log, Message, MessageRevision, Reaction, Schedule, Session, Skill, Task, User };
+export { Attachment, BotStatus, Log, Message, MessageRevision, PurgeRun, Reaction, RetentionRule, Schedule, Session, Skill, Task, User };
 export * from './Attachment';
 export * from './BotStatus';
 export * from './Log';
@@ -19,4 +21,4 @@ export * from './Reaction';
 export * from './Task';
 
 /** Every entity, in dependency order. */
-export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Attachment, Schedule, Task, Skill, Log];
+export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Attachment, Schedule, Task, Skill, Log, RetentionRule, PurgeRun];
