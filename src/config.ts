@@ -140,6 +140,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: logLevel('LOG_LEVEL', 'info'),
   LOG_DB_LEVEL: logLevel('LOG_DB_LEVEL', 'warn'),
   LOG_RETENTION_DAYS: int('LOG_RETENTION_DAYS', 1, 3650),
+  RETENTION_DAYS: int('RETENTION_DAYS', 0, 3650, ' (days messages are kept; 0 or unset keeps them for ever)'),
   LOG_FORMAT: oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json (one JSON object per line) or pretty (for a terminal)'),
   DISCORD_TOKEN: z.string().optional(),
   DISCORD_API_URL: z
@@ -197,6 +198,8 @@ export interface Config {
   logLevel: LogLevel;
   logDbLevel: LogLevel;
   logRetentionDays: number;
+  /** RETENTION_DAYS: messages older than this are purged daily (per-channel rules override it); null keeps them for ever. */
+  retentionDays: number | null;
   logFormat: 'json' | 'pretty';
   discord: {
     token: string | undefined;
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: v.LOG_LEVEL,
     logDbLevel: v.LOG_DB_LEVEL,
     logRetentionDays: v.LOG_RETENTION_DAYS ?? 30,
+    retentionDays: v.RETENTION_DAYS || null,
     logFormat: v.LOG_FORMAT ?? 'json',
     discord: {
       token: v.DISCORD_TOKEN?.trim() || undefined,

@@ -18,6 +18,7 @@ import { appVersion } from '../version';
 import { backfill } from '../recording/backfill';
 import { reconcile } from '../recording/reconcile';
 import { AttachmentDownloader, type DownloaderOptions } from '../recording/attachments/downloader';
+import { MessageRetention, type RetentionOptions } from '../recording/retention';
 import { Recorder } from '../recording/recorder';
 import { Recording } from '../recording/recording';
 import { RecordingStore } from '../recording/recording.store';
@@ -61,6 +62,8 @@ export interface BotOptions {
   queue?: Partial<Omit<WriteQueueOptions, 'logger'>>;
   /** Download queue overrides (concurrency, attempts, backoff). */
   attachments?: Partial<DownloaderOptions>;
+  /** Tests: retention's batch size, pause and timing. */
+  retention?: Partial<Omit<RetentionOptions, 'days' | 'sessionIdleMs'>>;
   readyTimeoutMs?: number;
   /** The longest stop() takes (default SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs?: number;
@@ -95,6 +98,8 @@ export interface Bot {
   scheduler: Scheduler;
   /** Purges `logs` rows older than LOG_RETENTION_DAYS, at start and daily. */
   logRetention: LogRetention;
+  /** Purges messages older than RETENTION_DAYS or their channel's rule, daily (claimed: once across processes). */
+  retention: MessageRetention;
   /** The health and metrics listener (METRICS_PORT), or null. */
   health: { url: string } | null;
   /** Stops taking events, writes everything received, closes the gateway and the database. */
@@ -197,6 +202,10 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const assistant = await startAssistant({ db, client, feed, logger: log.logger, config }, { skills: opts.skills, taskRunner: opts.taskRunner, scheduler: opts.scheduler });
     undo.push(() => assistant.stop());
     const recording = new Recording(queue, recorder, store);
+    const retention = new MessageRetention(db.retention, log.logger, { days: config.retentionDays, sessionIdleMs: store.idleMs, ...opts.retention });
+    retention.releaseFiles = (files) => attachments.release(files);
+    retention.start();
+    undo.push(() => retention.stop());
     const services: CommandServices = {
       db,
       config,
@@ -210,6 +219,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       skills: assistant.skills,
       tasks: assistant.tasks,
       scheduler: assistant.scheduler,
+      retention,
       log,
     };
     const commands = new CommandRouter(client, services, COMMANDS);
@@ -233,6 +243,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         recorder.stop();
         await step('presence', presence.stop(), deadline - reserve);
         await step('assistant', assistant.stop(), deadline - reserve);
+        await step('retention', retention.stop(), deadline - reserve);
         await step('attachments', attachments.stop(), deadline - reserve);
         await queue.close(deadline - reserve - Date.now());
         await step('gateway', client.destroy());
@@ -269,6 +280,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       tasks: assistant.tasks,
       scheduler: assistant.scheduler,
       logRetention: assistant.logRetention,
+      retention,
       health: health && { url: health.url },
       stop,
     };

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Database } from '../database/database';
 import type { ChronicleLogger, Logger } from '../logger';
 import type { Recording } from '../recording/recording';
+import type { MessageRetention } from '../recording/retention';
 import type { Scheduler, TaskRunner } from '../assistant';
 import type { SkillRegistry } from '../skills';
 
@@ -32,6 +33,8 @@ export interface CommandServices {
   skills: SkillRegistry;
   tasks: TaskRunner;
   scheduler: Scheduler;
+  /** Message retention (`/retention`): rules live in the database, the purge runs daily. */
+  retention: MessageRetention;
   /** The process's logs (`/logs` flushes them to the table first). */
   log: ChronicleLogger;
 }

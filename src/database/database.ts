@@ -12,6 +12,7 @@ import { MessageStore } from './stores/message.store';
 import { PresenceValuesStore } from './stores/presence-values.store';
 import { PrivacyStore } from './stores/privacy.store';
 import { AttachmentStore } from './stores/attachment.store';
+import { RetentionStore } from './stores/retention.store';
 import { ScheduleStore } from './stores/schedule.store';
 import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
@@ -83,6 +84,8 @@ export class Database implements StoreContext {
   readonly privacy: PrivacyStore;
   /** `attachments` for the download queue (rows are written with their messages by the recording store). */
   readonly attachments: AttachmentStore;
+  /** `retention_rules` and `purge_runs`: per-channel message retention and the daily purge. */
+  readonly retention: RetentionStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -108,6 +111,7 @@ export class Database implements StoreContext {
     this.presenceValues = new PresenceValuesStore(this);
     this.privacy = new PrivacyStore(this);
     this.attachments = new AttachmentStore(this);
+    this.retention = new RetentionStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

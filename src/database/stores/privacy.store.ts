@@ -3,6 +3,7 @@ import { Attachment } from '../../entities/Attachment';
 import { Message } from '../../entities/Message';
 import { MessageRevision } from '../../entities/MessageRevision';
 import { Reaction } from '../../entities/Reaction';
+import { RetentionRule } from '../../entities/RetentionRule';
 import { Schedule } from '../../entities/Schedule';
 import { Session } from '../../entities/Session';
 import { Task } from '../../entities/Task';
@@ -186,6 +187,8 @@ export class PrivacyStore {
 
   private async unlinkSchedules(em: EntityManager, discordUserId: string): Promise<number> {
     const res = await em.update(Schedule, { createdBy: discordUserId }, { createdBy: null, updatedAt: new Date() });
+    // Retention rules they set stay (they are the channel's) without the link to them.
+    await em.update(RetentionRule, { setBy: discordUserId }, { setBy: null });
     return res.affected ?? 0;
   }
 }
