@@ -12,7 +12,8 @@
  *   5. presence propagation: bot_status edited from another connection → op 3 at the emulator;
  *   6. memory after GC (--big: 1,000,000 messages from 10,000 users in 500 channels);
  *   7. cold start: process start → ready, migrations applied, on an empty SQLite file;
- *   8. recovery: a throwaway PostgreSQL cluster stopped and started under the bot → bot_status edit → op 3.
+ *   8. recovery: a throwaway PostgreSQL cluster stopped and started under the bot → bot_status edit → op 3;
+ *   9. retention: recording's commit latency alone and while a purge deletes 100,000 old messages (bench/retention.ts).
  * Every flood is checked afterwards: the ids recorded are exactly the ids sent.
  * Progress goes to stderr, the table to stdout; the last line is `ratio sqlite=R postgres=R`.
  * Flags: see HELP below.
@@ -26,6 +27,7 @@ import { BenchDb, checkRecorded, type Driver, type RecordedCheck } from './db';
 import { SCHEMA_VARIANTS, type SchemaVariant } from './schema-variants';
 import { EmulatorProcess, ROOT, type FloodReply } from './emulator';
 import { summarizeProfile } from './profile';
+import { retentionBench } from './retention';
 import { fmtInt, fmtMB, fmtMs, fmtRate, median, summarize, type Summary } from './stats';
 import { WorkerHandle } from './worker-handle';
 import type { WindowResult } from './worker';
@@ -43,12 +45,13 @@ const HELP = `npm run bench [-- flags]
   --cold N           cold starts (default 3)
   --big              also: memory after 1,000,000 messages from 10,000 users in 500 channels
   --big-messages N   (default 1000000; sampled at half and at the end)
+  --purge N          old messages the retention purge deletes under live recording (default 100000)
   --schema           also: the store alone without messages' session index and/or its foreign key
                      to sessions (what that part of the schema costs)
   --drivers LIST     sqlite,postgres (default both; PostgreSQL is skipped, and said so, when unreachable)
   --outages N        PostgreSQL outages: a throwaway cluster stopped, then started (default 3)
   --outage-seconds N how long each outage lasts (default 15)
-  --only LIST        run only these items: ceiling,bot,naive,latency,presence,memory,cold,outage
+  --only LIST        run only these items: ceiling,bot,naive,latency,presence,memory,cold,outage,retention
                      (bot includes the store alone: the same events written with no gateway)
   --env K=V          extra environment for the bot (repeatable), e.g. --env RECORDER_BATCH_SIZE=5000
   --profile [DIR]    write V8 CPU profiles of every measured process and print what dominates
@@ -68,6 +71,7 @@ interface Opts {
   cold: number;
   big: boolean;
   bigMessages: number;
+  purge: number;
   schema: boolean;
   drivers: Driver[];
   only: Set<string> | null;
@@ -90,6 +94,7 @@ function parseFlags(argv: string[]): Opts {
     cold: 3,
     big: false,
     bigMessages: 1_000_000,
+    purge: 100_000,
     schema: false,
     drivers: ['sqlite', 'postgres'],
     only: null,
@@ -142,6 +147,9 @@ function parseFlags(argv: string[]): Opts {
       case '--big-messages':
         o.bigMessages = num();
         break;
+      case '--purge':
+        o.purge = num();
+        break;
       case '--schema':
         o.schema = true;
         break;
@@ -163,7 +171,7 @@ function parseFlags(argv: string[]): Opts {
         o.profileDir = argv[i + 1] && !argv[i + 1].startsWith('--') ? path.resolve(argv[++i]) : mkdtempSync(path.join(os.tmpdir(), 'chronicle-profiles-'));
         break;
       case '--quick':
-        Object.assign(o, { messages: 20_000, warmup: 2000, naive: 1000, seconds: 5, presence: 10, cold: 1, bigMessages: 200_000, outages: 1, outageSeconds: 5 });
+        Object.assign(o, { messages: 20_000, warmup: 2000, naive: 1000, seconds: 5, presence: 10, cold: 1, bigMessages: 200_000, purge: 20_000, outages: 1, outageSeconds: 5 });
         break;
       case '--help':
       case '-h':
@@ -865,6 +873,23 @@ async function main(): Promise<void> {
     for (const d of o.drivers) await bigRun(o, d);
   } else if (want(o, 'memory')) {
     add({ item: '6', what: 'memory after 1,000,000 messages from 10,000 users in 500 channels', n: '', figure: 'run with --big', goal: 'RSS ≤ 250 MB, flat', status: 'not run' });
+  }
+
+  // 9. Recording's latency during a retention purge.
+  if (want(o, 'retention') && o.purge > 0) {
+    for (const d of o.drivers) {
+      const r = await retentionBench(d, o.purge, log);
+      const ratio = r.during.p99 / r.alone.p99;
+      add({ item: '9', what: `${d}: recording commit latency (10 messages every 10 ms) alone`, n: fmtInt(r.alone.n), figure: `p50 ${fmtMs(r.alone.p50)}, p99 ${fmtMs(r.alone.p99)}, max ${fmtMs(r.alone.max)}`, goal: '', status: 'info' });
+      add({
+        item: '9',
+        what: `${d}: the same during a retention purge of ${fmtInt(r.old)} old messages (${fmtInt(r.purged)} deleted in ${fmtMs(r.purgeMs)}, ${fmtRate((r.purged * 1000) / r.purgeMs).replace('msg/s', 'deleted/s')})`,
+        n: fmtInt(r.during.n),
+        figure: `p50 ${fmtMs(r.during.p50)}, p99 ${fmtMs(r.during.p99)}, max ${fmtMs(r.during.max)}; p99 ${ratio.toFixed(2)}× alone`,
+        goal: 'p99 ≤ 2× alone',
+        status: r.purged === r.old ? (ratio <= 2 ? 'ok' : 'MISSED') : 'FAILED',
+      });
+    }
   }
 
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -9,7 +9,7 @@ export interface RetentionOptions {
   days: number | null;
   /** The recorder's session idle time: a session still open by it is never deleted. */
   sessionIdleMs: number;
-  /** Messages deleted per transaction (default 500). */
+  /** Messages deleted per transaction (default 100). */
   batchSize?: number;
   /** Pause between batches, so recording's transactions go between them (default 25 ms). */
   pauseMs?: number;
@@ -100,7 +100,7 @@ export class MessageRetention {
     const channels = [...new Set([...(await this.store.recordedChannels()), ...rules.keys()])];
     const parents = this.parents ? await this.parents(channels) : undefined;
     const total: PurgeReport = { ...NO_PURGE, channels: 0 };
-    const batchSize = this.opts.batchSize ?? 500;
+    const batchSize = this.opts.batchSize ?? 100;
     // A session the recorder may still hold open (idle less than SESSION_IDLE_MINUTES) stays.
     const idleCut = now.getTime() - this.opts.sessionIdleMs - DAY_MS;
     for (const channelId of channels) {

@@ -32,7 +32,7 @@ describe.each(DRIVERS)('message retention ($driver)', ({ driver, skip }) => {
   afterAll(async () => h?.dispose());
   checkDiscordAfterEach(() => h);
 
-  const run = (command: string, options: Record<string, unknown>, subcommand: string, userId = h.admin) => h.emu.runCommand(command, options, { userId, channelId: h.general, subcommand });
+  const run = (command: string, options: Record<string, string | number | boolean>, subcommand: string, userId = h.admin) => h.emu.runCommand(command, options, { userId, channelId: h.general, subcommand });
   const recorded = (ids: string[]) =>
     until(
       async () => (await Promise.all(ids.map((id) => h.bot.db.messages.getByDiscordId(id)))).filter(Boolean).length,

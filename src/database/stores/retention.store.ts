@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { PurgeRun } from '../../entities/PurgeRun';
 import { RetentionRule } from '../../entities/RetentionRule';
+import type { Driver } from '../data-source';
 import type { StoreContext } from '../database';
 import { UniqueViolationError, ValidationError } from '../errors';
 import { dateValue, placeholder } from '../sql-values';
@@ -34,6 +35,34 @@ export interface PurgeBatch extends PurgeCounts {
    */
   files: string[];
 }
+
+const EMPTY_SESSIONS = (p: (i: number) => string) =>
+  `DELETE FROM sessions WHERE id IN (SELECT s.id FROM sessions s WHERE s.channel_id = ${p(1)} AND s.updated_at < ${p(2)}` +
+  ` AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.session_id = s.id) LIMIT ${p(3)})`;
+
+/** The purge's statements per driver; `ids` makes the one parameter a list of message ids is bound as. */
+const PURGE_SQL = {
+  sqlite: {
+    ids: (ids: string[]) => JSON.stringify(ids),
+    pick: 'SELECT id FROM messages WHERE channel_id = ? AND created_at < ? ORDER BY created_at, id LIMIT ?',
+    files: 'SELECT DISTINCT sha256 FROM attachments WHERE message_id IN (SELECT value FROM json_each(?)) AND sha256 IS NOT NULL',
+    revisions: 'DELETE FROM message_revisions WHERE message_id IN (SELECT value FROM json_each(?))',
+    reactions: 'DELETE FROM reactions WHERE message_id IN (SELECT value FROM json_each(?))',
+    attachments: 'DELETE FROM attachments WHERE message_id IN (SELECT value FROM json_each(?))',
+    messages: 'DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))',
+    sessions: EMPTY_SESSIONS(() => '?'),
+  },
+  postgres: {
+    ids: (ids: string[]) => ids,
+    pick: 'SELECT id FROM messages WHERE channel_id = $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3',
+    files: 'SELECT DISTINCT sha256 FROM attachments WHERE message_id = ANY($1::uuid[]) AND sha256 IS NOT NULL',
+    revisions: 'DELETE FROM message_revisions WHERE message_id = ANY($1::uuid[])',
+    reactions: 'DELETE FROM reactions WHERE message_id = ANY($1::uuid[])',
+    attachments: 'DELETE FROM attachments WHERE message_id = ANY($1::uuid[])',
+    messages: 'DELETE FROM messages WHERE id = ANY($1::uuid[])',
+    sessions: EMPTY_SESSIONS((i) => `$${i}`),
+  },
+} satisfies Record<Driver, Record<string, unknown>>;
 
 /**
  * `retention_rules` and `purge_runs`: per-channel message retention and the daily purge.
@@ -152,29 +181,29 @@ export class RetentionStore {
    */
   async purgeBatch(channelId: string, before: Date, limit: number, sessionsBefore: Date = before): Promise<PurgeBatch> {
     const d = this.ctx.driver;
-    const p = (i: number) => placeholder(d, i);
-    return this.ctx.write('purge messages', async (em) => {
-      const picked: { id: string }[] = await em.query(`SELECT id FROM messages WHERE channel_id = ${p(1)} AND created_at < ${p(2)} ORDER BY created_at, id LIMIT ${Math.trunc(limit)}`, [channelId, dateValue(d, before)]);
-      const ids = picked.map((r) => r.id);
-      const out: PurgeBatch = { ...NO_PURGE, files: [] };
-      if (ids.length) {
-        const list = ids.map((_, i) => p(i + 1)).join(', ');
-        const files: { sha256: string }[] = await em.query(`SELECT DISTINCT sha256 FROM attachments WHERE message_id IN (${list}) AND sha256 IS NOT NULL`, ids);
-        out.files = files.map((f) => f.sha256);
-        out.revisions = await this.ctx.execute(em, `DELETE FROM message_revisions WHERE message_id IN (${list})`, ids);
-        out.reactions = await this.ctx.execute(em, `DELETE FROM reactions WHERE message_id IN (${list})`, ids);
-        out.attachments = await this.ctx.execute(em, `DELETE FROM attachments WHERE message_id IN (${list})`, ids);
-        out.messages = await this.ctx.execute(em, `DELETE FROM messages WHERE id IN (${list})`, ids);
-      }
-      if (ids.length < limit) {
-        out.sessions = await this.ctx.execute(
-          em,
-          `DELETE FROM sessions WHERE id IN (SELECT s.id FROM sessions s WHERE s.channel_id = ${p(1)} AND s.updated_at < ${p(2)}` +
-            ` AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id) AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.session_id = s.id) LIMIT ${Math.trunc(limit)})`,
-          [channelId, dateValue(d, sessionsBefore)],
-        );
-      }
-      return out;
-    });
+    const sql = PURGE_SQL[d];
+    const n = Math.trunc(limit);
+    // Constant statement text (the ids go as one parameter): SQLite keeps each one prepared, so a
+    // batch holds the write connection for its statements only, not for their preparing.
+    return this.ctx.write(
+      'purge messages',
+      async (em) => {
+        const picked: { id: string }[] = await em.queryRunner!.query(sql.pick, [channelId, dateValue(d, before), n]);
+        const ids = picked.map((r) => r.id);
+        const out: PurgeBatch = { ...NO_PURGE, files: [] };
+        if (ids.length) {
+          const list = sql.ids(ids);
+          const files: { sha256: string }[] = await em.queryRunner!.query(sql.files, [list]);
+          out.files = files.map((f) => f.sha256);
+          out.revisions = await this.ctx.execute(em, sql.revisions, [list], { keep: true });
+          out.reactions = await this.ctx.execute(em, sql.reactions, [list], { keep: true });
+          out.attachments = await this.ctx.execute(em, sql.attachments, [list], { keep: true });
+          out.messages = await this.ctx.execute(em, sql.messages, [list], { keep: true });
+        }
+        if (ids.length < limit) out.sessions = await this.ctx.execute(em, sql.sessions, [channelId, dateValue(d, sessionsBefore), n], { keep: true });
+        return out;
+      },
+      { plain: true },
+    );
   }
 }
