@@ -7,6 +7,7 @@ import { translateError } from './errors';
 import { Mutex } from './mutex';
 import { ArchiveStore } from './stores/archive.store';
 import { BotStatusStore } from './stores/bot-status.store';
+import { ChannelStore } from './stores/channel.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
 import { PresenceValuesStore } from './stores/presence-values.store';
@@ -83,6 +84,8 @@ export class Database implements StoreContext {
   readonly privacy: PrivacyStore;
   /** `attachments` for the download queue (rows are written with their messages by the recording store). */
   readonly attachments: AttachmentStore;
+  /** Channels and threads (written by the recorder). */
+  readonly channels: ChannelStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -108,6 +111,7 @@ export class Database implements StoreContext {
     this.presenceValues = new PresenceValuesStore(this);
     this.privacy = new PrivacyStore(this);
     this.attachments = new AttachmentStore(this);
+    this.channels = new ChannelStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */
