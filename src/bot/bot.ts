@@ -204,6 +204,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     const recording = new Recording(queue, recorder, store);
     const retention = new MessageRetention(db.retention, log.logger, { days: config.retentionDays, sessionIdleMs: store.idleMs, ...opts.retention });
     retention.releaseFiles = (files) => attachments.release(files);
+    retention.parents = (ids) => db.channels.parentsOf(ids);
     retention.start();
     undo.push(() => retention.stop());
     const services: CommandServices = {

@@ -7,6 +7,7 @@ import { translateError } from './errors';
 import { Mutex } from './mutex';
 import { ArchiveStore } from './stores/archive.store';
 import { BotStatusStore } from './stores/bot-status.store';
+import { ChannelStore } from './stores/channel.store';
 import { LogStore } from './stores/log.store';
 import { MessageStore } from './stores/message.store';
 import { PresenceValuesStore } from './stores/presence-values.store';
@@ -86,6 +87,8 @@ export class Database implements StoreContext {
   readonly attachments: AttachmentStore;
   /** `retention_rules` and `purge_runs`: per-channel message retention and the daily purge. */
   readonly retention: RetentionStore;
+  /** Channels and threads (written by the recorder). */
+  readonly channels: ChannelStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -112,6 +115,7 @@ export class Database implements StoreContext {
     this.privacy = new PrivacyStore(this);
     this.attachments = new AttachmentStore(this);
     this.retention = new RetentionStore(this);
+    this.channels = new ChannelStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

@@ -1,5 +1,6 @@
 import { Attachment } from './Attachment';
 import { BotStatus } from './BotStatus';
+import { Channel } from './Channel';
 import { Log } from './Log';
 import { Message } from './Message';
 import { MessageRevision } from './MessageRevision';
@@ -12,13 +13,14 @@ import { Skill } from './Skill';
 import { Task } from './Task';
 import { User } from './User';
 
-export { Attachment, BotStatus, Log, Message, MessageRevision, PurgeRun, Reaction, RetentionRule, Schedule, Session, Skill, Task, User };
+export { Attachment, BotStatus, Channel, Log, Message, MessageRevision, PurgeRun, Reaction, RetentionRule, Schedule, Session, Skill, Task, User };
 export * from './Attachment';
 export * from './BotStatus';
+export * from './Channel';
 export * from './Log';
 export * from './Message';
 export * from './Reaction';
 export * from './Task';
 
 /** Every entity, in dependency order. */
-export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Attachment, Schedule, Task, Skill, Log, RetentionRule, PurgeRun];
+export const ENTITIES = [BotStatus, User, Session, Message, MessageRevision, Reaction, Attachment, Schedule, Task, Skill, Log, RetentionRule, PurgeRun, Channel];

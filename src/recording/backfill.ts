@@ -24,13 +24,28 @@ export interface BackfillResult {
  * disk (`onDisk`, replayed by the write queue meanwhile) and what arrived live during the backfill
  * are skipped and not counted: the limit goes to what is really missing, and the gap after the
  * spill is fetched. Where the limit stops it, it says so per channel (from which id, how many at
- * least). Channels never recorded are not imported wholesale; DMs are not fetched.
+ * least). Channels never recorded are not imported wholesale (but an active thread of a recorded
+ * channel is read from its start: it was started while the bot was away); DMs are not fetched.
  */
+/**
+ * The active threads of every guild (GET /guilds/{id}/threads/active), into discord.js's cache: the
+ * threads started or unarchived while the bot was away are read like any channel. A guild whose
+ * threads cannot be listed is logged and left with the threads GUILD_CREATE gave.
+ */
+async function fetchActiveThreads(client: Client, logger: Logger): Promise<void> {
+  for (const guild of client.guilds.cache.values()) {
+    await guild.channels.fetchActiveThreads().catch((e: Error) => logger.warn({ source: 'backfill', guildId: guild.id, err: e.message }, `backfill: could not list the active threads of ${guild.name}; using those the gateway gave`));
+  }
+}
+
 export async function backfill(client: Client, messages: MessageStore, recorder: Recorder, logger: Logger, maxPerChannel: number, onDisk: ReadonlyMap<string, ReadonlySet<string>> = new Map()): Promise<BackfillResult> {
+  await fetchActiveThreads(client, logger);
   const channels = historyChannels(client, recorder);
   const last = await messages.lastDiscordMessageIds(channels.map((c) => c.id));
   // A channel only on disk (nothing committed yet) starts just before the first message there.
   for (const [channelId, ids] of onDisk) if (!last.has(channelId) && ids.size) last.set(channelId, (minId(ids) - 1n).toString());
+  // An active thread of a recorded channel with nothing recorded yet (started while the bot was away): from its start.
+  for (const c of channels) if (c.isThread() && !last.has(c.id) && c.parentId && last.has(c.parentId)) last.set(c.id, '0');
   const todo = channels.filter((c) => last.has(c.id));
   const result: BackfillResult = { channels: 0, messages: 0, known: 0, gaps: [] };
   const work = async (channel: GuildBasedChannel) => {

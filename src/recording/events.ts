@@ -103,7 +103,30 @@ export interface RecordedDelete {
   deletedAt: Date;
 }
 
-export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedDelete | RecordedReaction;
+/**
+ * Channels and threads as Discord described them (`channel-events.ts`): `upsert` keeps each row
+ * current (and undeletes it: Discord says it exists), `delete` sets `deleted_at` and keeps the row.
+ */
+export interface RecordedChannels {
+  kind: 'channel';
+  action: 'upsert' | 'delete';
+  channels: RecordedChannel[];
+  /** When the bot learnt it. */
+  seenAt: Date;
+}
+
+export interface RecordedChannel {
+  id: string;
+  guildId: string | null;
+  name: string | null;
+  /** Discord's channel type (an integer). */
+  type: number;
+  parentId: string | null;
+  topic: string | null;
+  archived: boolean;
+}
+
+export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedDelete | RecordedReaction | RecordedChannels;
 
 /** Erase a person (`/mydata forget`, `/privacy forget`): applied after everything received before it. */
 export interface ForgetRequest {
@@ -156,7 +179,7 @@ export function concerns(e: QueuedEvent, discordUserId: string): boolean {
   return false;
 }
 
-const DATE_KEYS = new Set(['createdAt', 'editedAt', 'deletedAt']);
+const DATE_KEYS = new Set(['createdAt', 'editedAt', 'deletedAt', 'seenAt']);
 
 /** JSON → event, with its dates back as Dates. */
 export function reviveEvent(raw: QueuedEvent): QueuedEvent {

@@ -4,6 +4,7 @@ import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
 import { attachmentsOf, type AttachmentRecording } from './attachments/from-discord';
 import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
+import { channelEvent } from './channel-events';
 import { reactionEvent } from './reaction-events';
 import type { WriteQueue } from './write-queue';
 
@@ -23,7 +24,8 @@ const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, Me
 
 /**
  * gateway event → recorder → store. Works from raw MESSAGE_CREATE / MESSAGE_UPDATE /
- * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts) dispatches, so edits and deletes of messages sent before
+ * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts; channel and
+ * thread dispatches: channel-events.ts) dispatches, so edits and deletes of messages sent before
  * the bot started (never cached) are recorded like any other, and the message cache can stay off.
  * Turns each into a plain RecordedEvent (no discord.js objects past this point) for the queue.
  */
@@ -138,6 +140,18 @@ export class Recorder {
         case 'MESSAGE_REACTION_REMOVE_EMOJI':
           if (this.inScope(packet.d.channel_id)) this.out(reactionEvent(packet.t, packet.d));
           break;
+        case 'GUILD_CREATE':
+        case 'CHANNEL_CREATE':
+        case 'CHANNEL_UPDATE':
+        case 'CHANNEL_DELETE':
+        case 'THREAD_CREATE':
+        case 'THREAD_UPDATE':
+        case 'THREAD_DELETE':
+        case 'THREAD_LIST_SYNC': {
+          const ev = channelEvent(packet.t, packet.d, (id, parentId) => this.inScopeOf(id, parentId));
+          if (ev) this.out(ev);
+          break;
+        }
         case 'READY':
           this.botUserId = packet.d.user.id;
           break;
@@ -152,7 +166,12 @@ export class Recorder {
   /** Whether the channel (or a thread's parent) is in scope: RECORD_CHANNELS / IGNORE_CHANNELS. */
   inScope(channelId: string): boolean {
     if (!this.record.size && !this.ignore.size) return true;
-    const parentId = (this.client.channels.cache.get(channelId) as { parentId?: string | null } | undefined)?.parentId ?? null;
+    return this.inScopeOf(channelId, (this.client.channels.cache.get(channelId) as { parentId?: string | null } | undefined)?.parentId ?? null);
+  }
+
+  /** The same, for a channel whose parent is known (a channel or thread dispatch: not cached yet). */
+  inScopeOf(channelId: string, parentId: string | null): boolean {
+    if (!this.record.size && !this.ignore.size) return true;
     if (this.ignore.has(channelId) || (parentId && this.ignore.has(parentId))) return false;
     if (this.record.size) return this.record.has(channelId) || (!!parentId && this.record.has(parentId));
     return true;

@@ -10,6 +10,7 @@ import type { SessionStore } from '../database/stores/session.store';
 import type { UserStore } from '../database/stores/user.store';
 import { uuidV7 } from '../database/uuid-v7';
 import type { RecordedEvent, RecordingRequest, SessionRequest } from './events';
+import { channelStatement } from './channels';
 import { reactionStatement } from './reactions';
 import { keepRevision } from './revisions';
 import { attachmentRows, insertAttachments } from './attachments/statements';
@@ -229,7 +230,7 @@ export class RecordingStore {
       await this.run(em, st.sql, st.params);
     }
 
-    // Edits (the text they replace kept first: revisions.ts), deletes and reactions, in the order they came.
+    // Edits (the text they replace kept first: revisions.ts), deletes, reactions and channels, in the order they came.
     for (const e of plan.events) {
       if (e.kind === 'edit') {
         const { content, escaped } = encodeContent(e.content);
@@ -240,6 +241,11 @@ export class RecordingStore {
       } else if (e.kind === 'reaction') {
         const st = reactionStatement(driver, e, uuidV7());
         result.reactions += await this.run(em, st.sql, st.params, true);
+      } else if (e.kind === 'channel') {
+        for (const c of e.channels) {
+          const st = channelStatement(driver, e, c, uuidV7());
+          result.channels += await this.run(em, st.sql, st.params);
+        }
       } else if (e.kind === 'delete') {
         for (const ids of chunks(e.discordMessageIds)) {
           const st = this.sql.deleteMessages(ids, dateValue(driver, e.deletedAt));

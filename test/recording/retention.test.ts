@@ -80,6 +80,15 @@ describe.each(DRIVERS)('message retention ($driver)', ({ driver, skip }) => {
     ];
     const inGlobal = [h.emu.sendMessage({ channelId: global, authorId: ada, content: 'global one', attachments: [{ filename: 'same.bin', data: shared }] }), h.emu.sendMessage({ channelId: global, authorId: bob, content: 'global two' })];
     const inForever = [h.emu.sendMessage({ channelId: forever, authorId: bob, content: 'kept for ever' })];
+    // A thread follows its parent's rule.
+    const thread = h.emu.createThread({ parentId: week, name: 'side talk', ownerId: ada }).thread.id;
+    await until(
+      () => h.bot.db.channels.get(thread),
+      (c) => c?.parentId === week,
+      5000,
+      'thread row',
+    );
+    inWeek.push(h.emu.sendMessage({ channelId: thread, authorId: bob, content: 'in the thread' }));
     const all = [...inWeek, ...inGlobal, ...inForever].map((m) => m.id);
     await recorded(all);
     h.emu.editMessage(week, inWeek[2].id, 'third, edited');
@@ -111,7 +120,7 @@ describe.each(DRIVERS)('message retention ($driver)', ({ driver, skip }) => {
 
     // Ten days on: the week channel's messages are past 7 days; the others are within 30.
     const tenDays = await h.bot.retention.purge(new Date(Date.now() + 10 * DAY));
-    expect(tenDays).toMatchObject({ messages: 3, revisions: 1, reactions: 1, attachments: 2, channels: 1 });
+    expect(tenDays).toMatchObject({ messages: 4, revisions: 1, reactions: 1, attachments: 2, channels: 2 });
     expect(await stillThere(inWeek.map((m) => m.id))).toBe(0);
     expect(await stillThere([...inGlobal, ...inForever].map((m) => m.id))).toBe(3);
     expect(await h.bot.db.archive.revisionsByDiscordId(inWeek[2].id)).toEqual([]);

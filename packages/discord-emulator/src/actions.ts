@@ -80,6 +80,18 @@ export class Actions {
     else this.gateway.dispatch('CHANNEL_CREATE', c, { need: Intents.GUILDS });
   }
 
+  channelUpdated(c: EmuChannel): void {
+    this.emit({ type: 'channel_update', channel: c });
+    this.gateway.dispatch(c.type === 11 ? 'THREAD_UPDATE' : 'CHANNEL_UPDATE', c, { need: Intents.GUILDS });
+  }
+
+  /** CHANNEL_DELETE with the full channel; THREAD_DELETE with id, guild_id, parent_id and type only (as Discord sends them). */
+  channelDeleted(c: EmuChannel): void {
+    this.emit({ type: 'channel_delete', channel: c });
+    if (c.type === 11) this.gateway.dispatch('THREAD_DELETE', { id: c.id, guild_id: c.guild_id, parent_id: c.parent_id, type: c.type }, { need: Intents.GUILDS });
+    else this.gateway.dispatch('CHANNEL_DELETE', c, { need: Intents.GUILDS });
+  }
+
   memberAdded(guildId: string, userId: string): void {
     const m = this.state.guild(guildId).members.get(userId);
     if (!m) return;

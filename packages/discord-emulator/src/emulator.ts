@@ -7,6 +7,7 @@ import { discordTimestamp, snowflake } from './snowflake';
 import { contentTypeOf, pngSize } from './rest/messagebody';
 import { attachmentObject } from './state';
 import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation, WorldEvent } from './types';
+import { activeThreads, createThread, deleteChannel, threadListSync, updateChannel, type ThreadInput } from './threads';
 import { loadSpec } from './validation';
 
 export class DiscordEmulator {
@@ -56,10 +57,34 @@ export class DiscordEmulator {
     return g;
   }
 
-  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread'; parentId?: string }): EmuChannel {
+  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread' | 'forum'; parentId?: string; ownerId?: string }): EmuChannel {
     const c = this.core.state.createChannel(o);
     this.core.actions.channelCreated(c);
     return c;
+  }
+
+  /** A thread (from a message, or without) or a forum post (with its first message), as a person or the bot starts it (threads.ts). */
+  createThread(o: ThreadInput): { thread: EmuChannel; message: EmuMessage | null } {
+    return createThread(this.core, o);
+  }
+
+  /** Renames a channel, changes its topic, or (threads) archives or unarchives it: CHANNEL_UPDATE / THREAD_UPDATE. */
+  updateChannel(id: string, o: { name?: string; topic?: string | null; archived?: boolean }): EmuChannel {
+    return updateChannel(this.core, id, o);
+  }
+
+  /** Deletes a channel (its threads go with it): CHANNEL_DELETE / THREAD_DELETE. */
+  deleteChannel(id: string): EmuChannel {
+    return deleteChannel(this.core, id);
+  }
+
+  activeThreads(guildId: string): EmuChannel[] {
+    return activeThreads(this.core, guildId);
+  }
+
+  /** Dispatches THREAD_LIST_SYNC with the guild's active threads (of `channelIds`, when given). */
+  threadListSync(guildId: string, channelIds?: string[]): void {
+    threadListSync(this.core, guildId, channelIds);
   }
 
   /** A DM channel between the bot and the user (no CHANNEL_CREATE, as on Discord). */

@@ -261,7 +261,8 @@ export class Gateway {
         const { guild_id: _g, ...rest } = c;
         return rest;
       });
-    const threads = channels.filter((c) => c.type === 11).map((c) => ({ ...c }));
+    // Like Discord: the active threads only (archived ones are fetched on demand).
+    const threads = channels.filter((c) => c.type === 11 && !(c.thread_metadata as { archived?: boolean } | undefined)?.archived).map((c) => ({ ...c }));
     const threshold = typeof largeThreshold === 'number' ? largeThreshold : 50;
     const large = g.members.size > threshold;
     // Like Discord: without GUILD_PRESENCES only the bot's own member is sent (members come with messages and interactions).

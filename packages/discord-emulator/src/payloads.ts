@@ -17,6 +17,7 @@ export const Perm = {
   READ_MESSAGE_HISTORY: 1n << 16n,
   USE_EXTERNAL_EMOJIS: 1n << 18n,
   USE_APPLICATION_COMMANDS: 1n << 31n,
+  CREATE_PUBLIC_THREADS: 1n << 35n,
   SEND_MESSAGES_IN_THREADS: 1n << 38n,
 } as const;
 /** Every permission bit Discord currently defines (bits 0..53), what ADMINISTRATOR resolves to. */
@@ -48,7 +49,7 @@ export const PRIVILEGED_INTENTS = Intents.GUILD_MEMBERS | Intents.GUILD_PRESENCE
 /** Bits 0..25 are the intents Discord defines today (some unused); anything above is close 4013. */
 export const ALL_INTENTS = (1 << 26) - 1;
 
-export const ChannelType = { GUILD_TEXT: 0, DM: 1, GUILD_VOICE: 2, GUILD_CATEGORY: 4, PUBLIC_THREAD: 11 } as const;
+export const ChannelType = { GUILD_TEXT: 0, DM: 1, GUILD_VOICE: 2, GUILD_CATEGORY: 4, PUBLIC_THREAD: 11, GUILD_FORUM: 15 } as const;
 
 export function makeUser(o: { id: string; username: string; globalName?: string | null; bot?: boolean }): EmuUser {
   const u: EmuUser = {
@@ -187,6 +188,9 @@ export function makeTextChannel(o: { id: string; guildId: string; name: string; 
   };
   if (o.type === ChannelType.GUILD_TEXT) {
     Object.assign(c, { topic: null, nsfw: false, rate_limit_per_user: 0, last_pin_timestamp: null });
+  } else if (o.type === ChannelType.GUILD_FORUM) {
+    // Discord v10's forum channel: no messages of its own, posts are threads (last_message_id: the newest post).
+    Object.assign(c, { topic: null, nsfw: false, rate_limit_per_user: 0, available_tags: [], default_reaction_emoji: null, default_thread_rate_limit_per_user: 0, default_sort_order: null, default_forum_layout: 0 });
   } else if (o.type === ChannelType.GUILD_VOICE) {
     Object.assign(c, { bitrate: 64000, user_limit: 0, rtc_region: null, nsfw: false, rate_limit_per_user: 0 });
   } else if (o.type === ChannelType.PUBLIC_THREAD) {

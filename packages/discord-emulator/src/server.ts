@@ -7,13 +7,14 @@ import { commandRoutes } from './rest/commands';
 import { interactionRoutes } from './rest/interactions';
 import { metaRoutes } from './rest/meta';
 import { reactionRoutes } from './rest/reactions';
+import { threadRoutes } from './rest/threads';
 import { ApiError, Router, majorParameter, type RestCtx, type UploadedFile } from './rest/router';
 import { validateBody } from './validation';
 
 const MAX_BODY = 26 * 1024 * 1024;
 
 export function buildRouter(): Router {
-  return new Router().add(...metaRoutes, ...commandRoutes, ...channelRoutes, ...reactionRoutes, ...interactionRoutes);
+  return new Router().add(...metaRoutes, ...commandRoutes, ...channelRoutes, ...reactionRoutes, ...threadRoutes, ...interactionRoutes);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

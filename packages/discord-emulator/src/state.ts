@@ -77,19 +77,38 @@ export class State {
     return u;
   }
 
-  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread'; parentId?: string }): EmuChannel {
+  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread' | 'forum'; parentId?: string; ownerId?: string }): EmuChannel {
     const g = this.guild(o.guildId);
-    const type = o.type === 'voice' ? ChannelType.GUILD_VOICE : o.type === 'thread' ? ChannelType.PUBLIC_THREAD : ChannelType.GUILD_TEXT;
+    const type = o.type === 'voice' ? ChannelType.GUILD_VOICE : o.type === 'thread' ? ChannelType.PUBLIC_THREAD : o.type === 'forum' ? ChannelType.GUILD_FORUM : ChannelType.GUILD_TEXT;
     let parentId = o.parentId ?? null;
     if (type === ChannelType.PUBLIC_THREAD && !parentId) {
       parentId = g.channelIds.map((c) => this.channels.get(c)).find((c) => c?.type === ChannelType.GUILD_TEXT)?.id ?? null;
     }
     const c = makeTextChannel({ id: o.id ?? snowflake(), guildId: g.id, name: o.name, type, position: g.channelIds.length, parentId });
-    if (type === ChannelType.PUBLIC_THREAD) c.owner_id = this.botUser.id;
+    if (type === ChannelType.PUBLIC_THREAD) {
+      c.owner_id = o.ownerId ?? this.botUser.id;
+      // A forum post carries the forum's tags it was given (none here).
+      if (parentId && this.channels.get(parentId)?.type === ChannelType.GUILD_FORUM) c.applied_tags = [];
+    }
     this.channels.set(c.id, c);
     g.channelIds.push(c.id);
     this.messages.set(c.id, { list: [], byId: new Map() });
     return c;
+  }
+
+  /** Removes a channel (and, like Discord, the threads under it) from its guild; returns what was removed, the channel first. */
+  removeChannel(id: string): EmuChannel[] {
+    const c = this.channel(id);
+    const gone = [c, ...[...this.channels.values()].filter((t) => t.parent_id === id && t.type === ChannelType.PUBLIC_THREAD)];
+    for (const x of gone) {
+      this.channels.delete(x.id);
+      this.messages.delete(x.id);
+      if (x.guild_id) {
+        const g = this.guild(x.guild_id);
+        g.channelIds = g.channelIds.filter((cid) => cid !== x.id);
+      }
+    }
+    return gone;
   }
 
   createDmChannel(userId: string): EmuChannel {

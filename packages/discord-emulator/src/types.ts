@@ -74,7 +74,7 @@ export interface EmuGuild {
   created: number;
 }
 
-export type ChannelKind = 'text' | 'voice' | 'thread';
+export type ChannelKind = 'text' | 'voice' | 'thread' | 'forum';
 
 export interface EmuChannel {
   id: string;
@@ -219,6 +219,8 @@ export type WorldEvent =
   | { type: 'message_update'; message: EmuMessage }
   | { type: 'message_delete'; channelId: string; ids: string[] }
   | { type: 'channel_create'; channel: EmuChannel }
+  | { type: 'channel_update'; channel: EmuChannel }
+  | { type: 'channel_delete'; channel: EmuChannel }
   | { type: 'guild_create'; guild: EmuGuild }
   | { type: 'member_add'; guildId: string; userId: string }
   | { type: 'presence'; presence: PresenceRecord };
