@@ -51,6 +51,9 @@ export class Core {
       log: (l) => this.log(l),
       violation: (v) => this.violation(v),
       presence: (presence) => this.emit({ type: 'presence', presence }),
+      requiredShards: options.requiredShards ?? 1,
+      maxConcurrency: options.maxConcurrency ?? 1,
+      checkIdentifyConcurrency: options.checkIdentifyConcurrency ?? false,
     });
     this.actions = new Actions(this.state, this.gateway, (e) => this.emit(e));
     this.interactions = new Interactions(this);

@@ -6,7 +6,8 @@ import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
 import { contentTypeOf, pngSize } from './rest/messagebody';
 import { attachmentObject } from './state';
-import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation, WorldEvent } from './types';
+import { shardOf } from './gateway';
+import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, IdentifyRecord, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation, WorldEvent } from './types';
 import { activeThreads, createThread, deleteChannel, threadListSync, updateChannel, type ThreadInput } from './threads';
 import { loadSpec } from './validation';
 
@@ -52,6 +53,7 @@ export class DiscordEmulator {
     // Discord sends GUILD_CREATE when the bot joins a guild while connected.
     this.core.gateway.dispatch('GUILD_CREATE', null, {
       need: 1,
+      guildId: g.id,
       transform: (session) => this.core.gateway.guildCreate(g, session),
     });
     return g;
@@ -253,6 +255,18 @@ export class DiscordEmulator {
   identifyCount(): number {
     return this.core.gateway.identifies;
   }
+  /** Every IDENTIFY received (shard, time, outcome), in order: for checking identify pacing. */
+  identifies(): IdentifyRecord[] {
+    return [...this.core.gateway.identifyLog];
+  }
+  /** The shard a guild's events go to with `count` shards: `(guild_id >> 22) % count`. */
+  shardOf(guildId: string, count: number): number {
+    return shardOf(guildId, count);
+  }
+  /** Shard ids ([id, count]) with a connected, ready session now. */
+  connectedShards(): [number, number][] {
+    return this.core.gateway.connectedShards();
+  }
   resumeCount(): number {
     return this.core.gateway.resumes;
   }
@@ -264,8 +278,8 @@ export class DiscordEmulator {
   }
 
   /** Bulk MESSAGE_CREATE frames for benchmarks; they are not stored (see flood.ts). */
-  flood(o: FloodOptions): Promise<FloodResult> {
-    const session = this.core.gateway.activeSession();
+  flood(o: FloodOptions & { shard?: number }): Promise<FloodResult> {
+    const session = this.core.gateway.activeSession(o.shard);
     if (!session) return Promise.reject(new Error('emulator: flood needs a connected bot session'));
     return flood(this.core.state, session, o);
   }

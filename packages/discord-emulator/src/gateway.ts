@@ -1,6 +1,10 @@
 /**
  * Gateway v10 over WebSocket (JSON encoding): HELLO, IDENTIFY, READY + GUILD_CREATE, heartbeats, RESUME
  * with a per-session replay log, INVALID_SESSION, presence updates, intents filtering and flood mode.
+ * Sharding like Discord: IDENTIFY's `shard: [id, count]` (4010 when invalid, 4011 when fewer shards
+ * than required), each guild's events on shard `(guild_id >> 22) % count` only, DMs on shard 0, and
+ * at most max_concurrency IDENTIFYs per 5 s per bucket (`id % max_concurrency`; one too soon gets
+ * op 9 INVALID_SESSION d:false). Every IDENTIFY is recorded with its time and outcome.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -8,7 +12,15 @@ import { randomBytes } from 'node:crypto';
 import { WebSocketServer, WebSocket } from 'ws';
 import { ALL_INTENTS, Intents, PRIVILEGED_INTENTS, guildBase, memberPayload } from './payloads';
 import type { State } from './state';
-import type { EmuGuild, PresenceRecord, Violation } from './types';
+import type { EmuGuild, IdentifyRecord, PresenceRecord, Violation } from './types';
+
+/** Discord's identify window: max_concurrency IDENTIFYs per bucket per this many ms. */
+export const IDENTIFY_WINDOW_MS = 5_000;
+
+/** The shard a guild's events go to: `(guild_id >> 22) % count`, as Discord computes it. */
+export function shardOf(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
 
 export const Op = {
   DISPATCH: 0,
@@ -34,6 +46,7 @@ export const Close = {
   INVALID_SEQ: 4007,
   SESSION_TIMED_OUT: 4009,
   INVALID_SHARD: 4010,
+  SHARDING_REQUIRED: 4011,
   INVALID_API_VERSION: 4012,
   INVALID_INTENTS: 4013,
   DISALLOWED_INTENTS: 4014,
@@ -78,11 +91,19 @@ export class Session {
     readonly id: string,
     readonly intents: number,
     logSize: number,
+    /** [id, count] from IDENTIFY; [0, 1] when it sent none. */
+    readonly shard: [number, number] = [0, 1],
   ) {
     this.log = new ReplayLog(logSize);
   }
   has(intent: number): boolean {
     return (this.intents & intent) === intent;
+  }
+  /** Whether events of this guild (none: a DM or a global event) go to this session's shard. */
+  gets(guildId: string | null | undefined): boolean {
+    const [id, count] = this.shard;
+    if (!guildId) return id === 0;
+    return count === 1 || shardOf(guildId, count) === id;
   }
 }
 
@@ -104,18 +125,30 @@ export interface GatewayDeps {
   violation: (v: Violation) => void;
   /** Told of each presence update the bot sends. */
   presence?: (p: PresenceRecord) => void;
+  /** Fewest shards an IDENTIFY may ask for (4011 below it). */
+  requiredShards: number;
+  /** IDENTIFYs allowed per 5 s per bucket. */
+  maxConcurrency: number;
+  /** Refuse an IDENTIFY too soon in its bucket (op 9); off: only recorded. */
+  checkIdentifyConcurrency: boolean;
 }
 
 /** `need`: the intent bit(s) a session must have; `transform` may return a per-session variant of `d`, or null to skip. */
 export interface DispatchOptions<D> {
   need?: number;
   transform?: (session: Session, d: D) => unknown;
+  /** The guild the event belongs to (default `d.guild_id`): only that guild's shard gets it; none → shard 0. */
+  guildId?: string | null;
 }
 
 export class Gateway {
   readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 * 1024 });
   readonly sessions = new Map<string, Session>();
   readonly presences: PresenceRecord[] = [];
+  /** Every IDENTIFY received, in order, with its shard, time and outcome. */
+  readonly identifyLog: IdentifyRecord[] = [];
+  /** Per rate-limit bucket: when the IDENTIFYs let in during the last window arrived. */
+  private readonly buckets = new Map<number, number[]>();
   identifies = 0;
   resumes = 0;
   private readonly conns = new Set<Conn>();
@@ -185,7 +218,7 @@ export class Gateway {
       case Op.REQUEST_GUILD_MEMBERS:
       case Op.VOICE_STATE_UPDATE:
         if (!conn.session) return void ws.close(Close.NOT_AUTHENTICATED, 'Not authenticated.');
-        if (p.op === Op.PRESENCE_UPDATE) return this.presenceUpdate(p.d as Record<string, unknown>);
+        if (p.op === Op.PRESENCE_UPDATE) return this.presenceUpdate(p.d as Record<string, unknown>, conn.session);
         if (p.op === Op.REQUEST_GUILD_MEMBERS) return this.requestMembers(conn, p.d as Record<string, unknown>);
         return; // voice is not emulated
       default:
@@ -210,19 +243,40 @@ export class Gateway {
       return void ws.close(Close.DISALLOWED_INTENTS, 'Disallowed intent(s).');
     }
     const shard = d.shard as [number, number] | undefined;
-    if (shard !== undefined && (!Array.isArray(shard) || shard[0] !== 0 || shard[1] !== 1)) {
+    const at = Date.now();
+    const asked: [number, number] = Array.isArray(shard) && shard.length === 2 ? [Number(shard[0]), Number(shard[1])] : [0, 1];
+    if (shard !== undefined && (!Array.isArray(shard) || shard.length !== 2 || !Number.isInteger(asked[0]) || !Number.isInteger(asked[1]) || asked[1] < 1 || asked[0] < 0 || asked[0] >= asked[1])) {
+      this.identifyLog.push({ shard: asked, at, outcome: 'invalid_shard' });
+      this.deps.log(`gateway: IDENTIFY with invalid shard ${JSON.stringify(shard)} → 4010`);
       return void ws.close(Close.INVALID_SHARD, 'Invalid shard.');
     }
-    // A new session replaces the disconnected ones (they could never be resumed by this client anyway).
-    for (const [id, s] of this.sessions) if (!s.ws) this.sessions.delete(id);
-    const session = new Session(randomBytes(16).toString('hex'), intents, this.deps.replayLogSize);
+    if (asked[1] < this.deps.requiredShards) {
+      this.identifyLog.push({ shard: asked, at, outcome: 'sharding_required' });
+      this.deps.log(`gateway: IDENTIFY with ${asked[1]} shard(s), ${this.deps.requiredShards} required → 4011`);
+      return void ws.close(Close.SHARDING_REQUIRED, 'Sharding required.');
+    }
+    // max_concurrency per 5 s per bucket; one more is answered with op 9 (not resumable), as Discord does.
+    const bucket = asked[0] % this.deps.maxConcurrency;
+    const recent = (this.buckets.get(bucket) ?? []).filter((t) => at - t < IDENTIFY_WINDOW_MS);
+    if (recent.length >= 1 && this.deps.checkIdentifyConcurrency) {
+      this.buckets.set(bucket, recent);
+      this.identifyLog.push({ shard: asked, at, outcome: 'too_fast' });
+      this.deps.log(`gateway: IDENTIFY of shard ${asked[0]} ${at - recent[recent.length - 1]} ms after the last one in bucket ${bucket} → op 9 d:false`);
+      return this.send(ws, { op: Op.INVALID_SESSION, d: false, s: null, t: null });
+    }
+    recent.push(at);
+    this.buckets.set(bucket, recent);
+    this.identifyLog.push({ shard: asked, at, outcome: 'ready' });
+    // A new session replaces the disconnected ones of its shard (they could never be resumed by this client anyway).
+    for (const [id, s] of this.sessions) if (!s.ws && s.shard[0] === asked[0]) this.sessions.delete(id);
+    const session = new Session(randomBytes(16).toString('hex'), intents, this.deps.replayLogSize, asked);
     this.sessions.set(session.id, session);
     session.ws = ws;
     conn.session = session;
     this.identifies++;
-    if (d.presence && typeof d.presence === 'object') this.presenceUpdate(d.presence as Record<string, unknown>);
+    if (d.presence && typeof d.presence === 'object') this.presenceUpdate(d.presence as Record<string, unknown>, session);
     const { state } = this.deps;
-    const guilds = [...state.guilds.values()].filter((g) => g.members.has(state.botUser.id));
+    const guilds = [...state.guilds.values()].filter((g) => g.members.has(state.botUser.id) && session.gets(g.id));
     const ready = {
       v: 10,
       user_settings: {},
@@ -235,7 +289,7 @@ export class Gateway {
       session_id: session.id,
       session_type: 'normal',
       resume_gateway_url: this.deps.wsUrl() + '/resume',
-      shard: shard ?? undefined,
+      shard: shard === undefined ? undefined : asked,
       application: { id: state.applicationId, flags: 0 },
       geo_ordered_rtc_regions: [],
       auth: {},
@@ -316,7 +370,7 @@ export class Gateway {
     this.markReady(session);
   }
 
-  private presenceUpdate(d: Record<string, unknown> | undefined): void {
+  private presenceUpdate(d: Record<string, unknown> | undefined, session: Session): void {
     const status = d?.status;
     const activities = d?.activities;
     if (!d || typeof status !== 'string' || !['online', 'dnd', 'idle', 'invisible', 'offline'].includes(status) || !Array.isArray(activities)) {
@@ -334,6 +388,7 @@ export class Gateway {
       since: typeof d.since === 'number' ? d.since : null,
       afk: Boolean(d.afk),
       at: Date.now(),
+      shard: session.shard,
     };
     this.presences.push(rec);
     this.deps.presence?.(rec);
@@ -378,8 +433,10 @@ export class Gateway {
   /** Dispatches an event to every valid session (connected or buffering for RESUME) that has the needed intents. */
   dispatch<D>(t: string, d: D, o: DispatchOptions<D> = {}): void {
     let shared: string | undefined;
+    const guildId = o.guildId !== undefined ? o.guildId : ((d as { guild_id?: string } | null)?.guild_id ?? null);
     for (const session of this.sessions.values()) {
       if (session.invalid) continue;
+      if (!session.gets(guildId)) continue;
       if (o.need !== undefined && !session.has(o.need)) continue;
       if (o.transform) {
         const v = o.transform(session, d);
@@ -464,10 +521,14 @@ export class Gateway {
     }
   }
 
-  /** The connected session that receives flood frames. */
-  activeSession(): Session | null {
-    for (const s of this.readySessions) if (s.ws && s.ws.readyState === WebSocket.OPEN) return s;
+  /** The connected session that receives flood frames (of shard `shard` when given). */
+  activeSession(shard?: number): Session | null {
+    for (const s of this.readySessions) if (s.ws && s.ws.readyState === WebSocket.OPEN && (shard === undefined || s.shard[0] === shard)) return s;
     return null;
+  }
+
+  connectedShards(): [number, number][] {
+    return [...this.readySessions].filter((s) => s.ws && s.ws.readyState === WebSocket.OPEN).map((s) => s.shard);
   }
 
   close(): void {

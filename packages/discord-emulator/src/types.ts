@@ -21,6 +21,26 @@ export interface EmulatorOptions {
   botPermissions?: bigint;
   /** How long attachment links are valid (their `ex`). Default 24 hours, like Discord's. */
   attachmentTtlMs?: number;
+  /** Shards GET /gateway/bot recommends. Default 1. */
+  shards?: number;
+  /** Fewest shards an IDENTIFY may ask for: fewer → close 4011 (sharding required), like Discord for a bot in too many guilds. Default 1. */
+  requiredShards?: number;
+  /** session_start_limit.max_concurrency: IDENTIFYs allowed per 5 s per bucket (shard id % this). Default 1. */
+  maxConcurrency?: number;
+  /**
+   * Refuse an IDENTIFY that comes sooner than 5 s after the last one in its bucket with op 9
+   * INVALID_SESSION, as Discord does. Default off (tests that restart bots quickly identify again
+   * at once); IDENTIFYs are recorded either way (`identifies()`).
+   */
+  checkIdentifyConcurrency?: boolean;
+}
+
+/** One IDENTIFY the gateway received, and whether it was let in. */
+export interface IdentifyRecord {
+  shard: [number, number];
+  at: number;
+  /** refused: 4010 / 4011 close, or op 9 for an IDENTIFY too soon in its bucket (with the check on; off, it is let in as 'ready'). */
+  outcome: 'ready' | 'invalid_shard' | 'sharding_required' | 'too_fast';
 }
 
 export interface EmuUser {
@@ -181,6 +201,8 @@ export interface PresenceRecord {
   since: number | null;
   afk: boolean;
   at: number;
+  /** The shard whose connection sent it ([id, count]; [0, 1] unsharded). */
+  shard: [number, number];
 }
 
 export interface RequestRecord {
