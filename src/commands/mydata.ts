@@ -1,7 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import { SlashCommandBuilder } from 'discord.js';
-import type { PersonalExport } from '../database/stores/privacy.store';
 import { personOf, plural } from './lib/format';
+import { writePersonalExport } from './lib/personal-export-file';
 import { confirmButtons, describeForgotten, describeSummary, isEmpty, readConfirm } from './lib/personal-data';
 import { CommandInputError, type ButtonContext, type CommandContext, type SlashCommand } from './types';
 
@@ -47,35 +46,31 @@ async function show(ctx: CommandContext): Promise<void> {
 async function exportData(ctx: CommandContext): Promise<void> {
   await ctx.defer(true);
   const i = ctx.interaction;
-  const data = await ctx.db.privacy.exportPerson(personOf(i));
-  if (!data.user && !data.schedulesCreated.length && !data.reactions.length) {
-    await ctx.reply({ content: NOTHING, ephemeral: true });
-    return;
+  // Streamed page by page into a temporary file (flat memory for a person with any number of messages).
+  const out = await writePersonalExport(i.user.id, ctx.db.privacy.exportParts(personOf(i)), i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
+  try {
+    const { counts, file } = out;
+    if (!counts.user && !counts.schedulesCreated && !counts.reactions) {
+      await ctx.reply({ content: NOTHING, ephemeral: true });
+      return;
+    }
+    if (!file) {
+      await ctx.reply({ content: 'Your data is too large for one Discord upload even compressed; ask a bot owner for a copy.', ephemeral: true });
+      return;
+    }
+    const parts = [plural(counts.sessions, 'session'), plural(counts.messages, 'message')];
+    if (counts.revisions) parts.push(plural(counts.revisions, 'earlier version'));
+    if (counts.reactions) parts.push(plural(counts.reactions, 'reaction'));
+    if (counts.attachments) parts.push(`${plural(counts.attachments, 'attachment')} (described; the files are not in the export)`);
+    parts.push(plural(counts.tasks, 'task'));
+    await ctx.reply({
+      content: `Everything stored about you: ${counts.user ? 'your user record, ' : ''}${parts.join(', ')}${counts.schedulesCreated ? `, ${plural(counts.schedulesCreated, 'schedule')} you created` : ''}.`,
+      files: [file],
+      ephemeral: true,
+    });
+  } finally {
+    await out.cleanup();
   }
-  const file = exportFile(i.user.id, data, i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
-  if (!file) {
-    await ctx.reply({ content: 'Your data is too large for one Discord upload even compressed; ask a bot owner for a copy.', ephemeral: true });
-    return;
-  }
-  const counts = [plural(data.sessions.length, 'session'), plural(data.messages.length, 'message')];
-  if (data.revisions.length) counts.push(plural(data.revisions.length, 'earlier version'));
-  if (data.reactions.length) counts.push(plural(data.reactions.length, 'reaction'));
-  if (data.attachments.length) counts.push(`${plural(data.attachments.length, 'attachment')} (described; the files are not in the export)`);
-  counts.push(plural(data.tasks.length, 'task'));
-  await ctx.reply({
-    content: `Everything stored about you: ${data.user ? 'your user record, ' : ''}${counts.join(', ')}${data.schedulesCreated.length ? `, ${plural(data.schedulesCreated.length, 'schedule')} you created` : ''}.`,
-    files: [file],
-    ephemeral: true,
-  });
-}
-
-/** The export as a JSON file, gzipped when it would not fit Discord's upload limit; null if even that does not fit. */
-function exportFile(discordUserId: string, data: PersonalExport, limit: number): { attachment: Buffer; name: string } | null {
-  const json = Buffer.from(JSON.stringify({ exportedAt: new Date().toISOString(), discordUserId, ...data }, null, 2));
-  const name = `chronicle-data-${discordUserId}.json`;
-  if (json.length <= limit) return { attachment: json, name };
-  const gz = gzipSync(json);
-  return gz.length <= limit ? { attachment: gz, name: `${name}.gz` } : null;
 }
 
 async function offerForget(ctx: CommandContext): Promise<void> {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { readConfirm } from '../../src/commands/lib/personal-data';
+import { writePersonalExport } from '../../src/commands/lib/personal-export-file';
+import { EXPORT_SECTIONS } from '../../src/database/stores/privacy.store';
 import type { InteractionResult } from '@chronicle/discord-emulator';
 import { DRIVERS } from '../helpers/databases';
 import { newChannel, newMember, startHarness, until, type Harness, checkDiscordAfterEach } from '../helpers/harness';
@@ -115,6 +119,44 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     expect(data.tasks.map((t: { input: string }) => t.input)).toEqual(['ada-task']);
     expect(data.schedulesCreated).toHaveLength(1);
     expect(data.schedulesCreated[0].createdBy).toBe(ada);
+  });
+
+  it.skipIf(skip)('export streams keyset pages: none repeated or lost, the file equals the rows, gzipped past the upload limit', async () => {
+    const { ada } = await seed();
+    const whole = await h.bot.db.privacy.exportPerson(discord(ada));
+    expect(whole.messages.length).toBe(4);
+    const paged: Record<string, { id: string }[]> = {};
+    for await (const p of h.bot.db.privacy.exportParts(discord(ada), 3)) {
+      if (p.section === 'user') continue;
+      expect(p.rows.length).toBeLessThanOrEqual(3);
+      (paged[p.section] ??= []).push(...(p.rows as { id: string }[]));
+    }
+    expect(paged.messages.map((m) => m.id)).toEqual(whole.messages.map((m) => m.id));
+    expect(new Set(paged.messages.map((m) => m.id)).size).toBe(4);
+
+    const out = await writePersonalExport(ada, h.bot.db.privacy.exportParts(discord(ada), 3), 10 * 1024 * 1024);
+    try {
+      expect(out.counts).toMatchObject({ user: true, messages: 4, tasks: 1, schedulesCreated: 1, revisions: 0 });
+      const parsed = JSON.parse(readFileSync(out.file!.attachment, 'utf8'));
+      expect(Object.keys(parsed)).toEqual(['exportedAt', 'discordUserId', ...EXPORT_SECTIONS]);
+      const { exportedAt: _at, discordUserId, ...rows } = parsed;
+      expect(discordUserId).toBe(ada);
+      expect(rows).toEqual(JSON.parse(JSON.stringify(whole)));
+    } finally {
+      await out.cleanup();
+    }
+    expect(existsSync(out.file!.attachment)).toBe(false);
+
+    const small = await writePersonalExport(ada, h.bot.db.privacy.exportParts(discord(ada)), 2000);
+    try {
+      expect(small.file!.name).toBe(`chronicle-data-${ada}.json.gz`);
+      expect(JSON.parse(gunzipSync(readFileSync(small.file!.attachment)).toString('utf8')).messages).toHaveLength(4);
+    } finally {
+      await small.cleanup();
+    }
+    const none = await writePersonalExport(ada, h.bot.db.privacy.exportParts(discord(ada)), 100);
+    expect(none.file).toBeNull();
+    await none.cleanup();
   });
 
   it.skipIf(skip)('forget: cancel keeps everything; a button is only for the person it was offered to', async () => {

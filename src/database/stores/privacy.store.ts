@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm';
+import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Attachment } from '../../entities/Attachment';
 import { Message } from '../../entities/Message';
 import { MessageRevision } from '../../entities/MessageRevision';
@@ -52,6 +52,12 @@ export interface PersonalExport {
   tasks: Task[];
   schedulesCreated: Schedule[];
 }
+
+/** The sections of an export, in the order they are written. */
+export const EXPORT_SECTIONS = ['user', 'sessions', 'messages', 'revisions', 'reactions', 'attachments', 'tasks', 'schedulesCreated'] as const satisfies readonly (keyof PersonalExport)[];
+
+/** One part of an export: the user row, or the next page of rows of a list section. */
+export type ExportPart = { section: 'user'; value: User | null } | { [K in Exclude<keyof PersonalExport, 'user'>]: { section: K; rows: PersonalExport[K] } }[Exclude<keyof PersonalExport, 'user'>];
 
 /** An attachment row in an export: without Discord's signed CDN links (they expire within a day). */
 export type ExportedAttachment = Omit<Attachment, 'url' | 'proxyUrl' | 'message'>;
@@ -123,19 +129,43 @@ export class PrivacyStore {
     return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, revisions, reactions, tasks: span(tasks), attachments, schedulesCreated };
   }
 
-  /** Every row about the person: exactly theirs, nobody else's. */
+  /** Every row about the person: exactly theirs, nobody else's (all in memory: for tests and small exports; /mydata export streams `exportParts`). */
   async exportPerson(person: Person): Promise<PersonalExport> {
+    const out: PersonalExport = { user: null, sessions: [], messages: [], revisions: [], reactions: [], attachments: [], tasks: [], schedulesCreated: [] };
+    for await (const part of this.exportParts(person)) {
+      if (part.section === 'user') out.user = part.value;
+      else (out[part.section] as unknown[]).push(...part.rows);
+    }
+    return out;
+  }
+
+  /**
+   * The same rows as `exportPerson`, section by section in EXPORT_SECTIONS order, a page of at most
+   * `pageSize` rows at a time (keyset pages on the section's time and id), so that a person with
+   * hundreds of thousands of messages is exported in flat memory.
+   */
+  async *exportParts(person: Person, pageSize = 1000): AsyncGenerator<ExportPart> {
     const em = this.ctx.manager;
     const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
-    const schedulesCreated = person.channel === DISCORD_CHANNEL ? await em.find(Schedule, { where: { createdBy: person.channelUserId }, order: { createdAt: 'ASC' } }) : [];
-    const reactions = person.channel === DISCORD_CHANNEL ? await this.reactionsBy(em, person.channelUserId) : [];
-    if (!user) return { user, sessions: [], messages: [], revisions: [], reactions, attachments: [], tasks: [], schedulesCreated };
-    const sessions = await em.find(Session, { where: { userId: user.id }, order: { createdAt: 'ASC', id: 'ASC' } });
-    const messages = await inSessionsOf(em, Message, 'm', user.id).orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC').getMany();
-    const tasks = await inSessionsOf(em, Task, 't', user.id).orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').getMany();
-    const revisions = await em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }).orderBy('v.replaced_at', 'ASC').addOrderBy('v.id', 'ASC').getMany();
-    const attachments = (await attachmentsOf(em, user.id).orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC').getMany()).map(({ url: _url, proxyUrl: _proxy, ...a }) => a);
-    return { user, sessions, messages: messages.map(fromRow), revisions: revisions.map(revisionFromRow), reactions, attachments, tasks, schedulesCreated };
+    yield { section: 'user', value: user };
+    const discord = person.channel === DISCORD_CHANNEL;
+    if (user) {
+      for await (const rows of keysetPages(() => em.createQueryBuilder(Session, 's').where('s.user_id = :uid', { uid: user.id }), 's', 'created_at', pageSize)) yield { section: 'sessions', rows };
+      for await (const rows of keysetPages(() => inSessionsOf(em, Message, 'm', user.id), 'm', 'created_at', pageSize)) yield { section: 'messages', rows: rows.map(fromRow) };
+      for await (const rows of keysetPages(() => em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }), 'v', 'replaced_at', pageSize))
+        yield { section: 'revisions', rows: rows.map(revisionFromRow) };
+    }
+    if (discord) {
+      for await (const rows of keysetPages(() => em.createQueryBuilder(Reaction, 'r').where('r.discord_user_id = :id', { id: person.channelUserId }), 'r', 'created_at', pageSize))
+        yield { section: 'reactions', rows: await this.withDiscordIds(em, rows) };
+    }
+    if (user) {
+      for await (const rows of keysetPages(() => attachmentsOf(em, user.id), 'a', 'created_at', pageSize)) yield { section: 'attachments', rows: rows.map(({ url: _url, proxyUrl: _proxy, ...a }) => a) };
+      for await (const rows of keysetPages(() => inSessionsOf(em, Task, 't', user.id), 't', 'created_at', pageSize)) yield { section: 'tasks', rows };
+    }
+    if (discord) {
+      for await (const rows of keysetPages(() => em.createQueryBuilder(Schedule, 'c').where('c.created_by = :id', { id: person.channelUserId }), 'c', 'created_at', pageSize)) yield { section: 'schedulesCreated', rows };
+    }
   }
 
   /** Erases the person in one transaction (see the class comment for what goes and what stays). */
@@ -176,8 +206,8 @@ export class PrivacyStore {
     });
   }
 
-  private async reactionsBy(em: EntityManager, discordUserId: string): Promise<PersonalExport['reactions']> {
-    const rows = await em.find(Reaction, { where: { discordUserId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  /** Reactions with the Discord id of the message each is on. */
+  private async withDiscordIds(em: EntityManager, rows: Reaction[]): Promise<PersonalExport['reactions']> {
     const discordIds = new Map<string, string | null>();
     for (const part of chunk([...new Set(rows.map((r) => r.messageId))])) {
       for (const m of await em.find(Message, { where: { id: In(part) }, select: { id: true, discordMessageId: true } })) discordIds.set(m.id, m.discordMessageId);
@@ -190,6 +220,25 @@ export class PrivacyStore {
     // Retention rules they set stay (they are the channel's) without the link to them.
     await em.update(RetentionRule, { setBy: discordUserId }, { setBy: null });
     return res.affected ?? 0;
+  }
+}
+
+/**
+ * The rows of a query in pages of `size`, ordered by (`timeColumn`, id): each page starts after the
+ * last row of the one before (a keyset), so every page costs the same however deep it is.
+ */
+async function* keysetPages<T extends { id: string }>(query: () => SelectQueryBuilder<T>, alias: string, timeColumn: string, size: number): AsyncGenerator<T[]> {
+  const time = `${alias}.${timeColumn}`;
+  const prop = timeColumn.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof T;
+  let after: { t: Date; id: string } | null = null;
+  for (;;) {
+    const qb = query();
+    if (after) qb.andWhere(`(${time} > :kt OR (${time} = :kt AND ${alias}.id > :kid))`, { kt: after.t, kid: after.id });
+    const rows = await qb.orderBy(time, 'ASC').addOrderBy(`${alias}.id`, 'ASC').limit(size).getMany();
+    if (rows.length) yield rows;
+    if (rows.length < size) return;
+    const last = rows[rows.length - 1];
+    after = { t: last[prop] as Date, id: last.id };
   }
 }
 
