@@ -24,6 +24,8 @@ export interface MessageMetadata {
 @Entity({ name: 'messages' })
 @Index('idx_messages_channel_created', ['channelId', 'createdAt'])
 @Index('idx_messages_session_created', ['sessionId', 'createdAt'])
+// /stats server: a guild's people's messages in a time window, with their sessions (covering; only the rows it counts).
+@Index('idx_messages_guild_created_user', ['guildId', 'createdAt', 'sessionId'], { where: `"role" = 'user' AND "deleted_at" IS NULL` })
 @Index('uq_messages_discord_id', ['discordMessageId'], { unique: true })
 export class Message {
   @PrimaryColumn({ type: 'uuid' })

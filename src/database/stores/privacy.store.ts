@@ -151,7 +151,12 @@ export class PrivacyStore {
     const discord = person.channel === DISCORD_CHANNEL;
     if (user) {
       for await (const rows of keysetPages(() => em.createQueryBuilder(Session, 's').where('s.user_id = :uid', { uid: user.id }), 's', 'created_at', pageSize)) yield { section: 'sessions', rows };
-      for await (const rows of keysetPages(() => inSessionsOf(em, Message, 'm', user.id), 'm', 'created_at', pageSize)) yield { section: 'messages', rows: rows.map(fromRow) };
+      // Session by session, each in the order of idx_messages_session_created (no sort of all their messages per page).
+      for await (const sessions of keysetPages(() => em.createQueryBuilder(Session, 's').select(['s.id', 's.createdAt']).where('s.user_id = :uid', { uid: user.id }), 's', 'created_at', pageSize)) {
+        for (const session of sessions) {
+          for await (const rows of keysetPages(() => em.createQueryBuilder(Message, 'm').where('m.session_id = :sid', { sid: session.id }), 'm', 'created_at', pageSize)) yield { section: 'messages', rows: rows.map(fromRow) };
+        }
+      }
       for await (const rows of keysetPages(() => em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }), 'v', 'replaced_at', pageSize))
         yield { section: 'revisions', rows: rows.map(revisionFromRow) };
     }

@@ -32,21 +32,16 @@ export interface MessageStats {
 }
 
 interface BucketSql {
-  hourOfDay: string;
-  day: string;
+  /** `YYYY-MM-DD HH:00` (UTC) of m.created_at. */
   hour: string;
 }
 
 /** UTC bucketing per driver: SQLite keeps `datetime` as UTC text, PostgreSQL `timestamptz`. */
 const BUCKETS: Record<Driver, BucketSql> = {
   sqlite: {
-    hourOfDay: "CAST(strftime('%H', m.created_at) AS INTEGER)",
-    day: "strftime('%Y-%m-%d', m.created_at)",
     hour: "strftime('%Y-%m-%d %H:00', m.created_at)",
   },
   postgres: {
-    hourOfDay: "CAST(EXTRACT(HOUR FROM m.created_at AT TIME ZONE 'UTC') AS INTEGER)",
-    day: "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     hour: "to_char(date_trunc('hour', m.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24:00')",
   },
 };
@@ -59,33 +54,44 @@ const BUCKETS: Record<Driver, BucketSql> = {
 export class StatsStore {
   constructor(private readonly ctx: StoreContext) {}
 
+  /**
+   * Two passes over the window (idx_messages_channel_created for a channel; the partial covering
+   * idx_messages_guild_created_user for a server): messages per UTC hour, from which the total, the
+   * hours of the day and the day series are summed here; and messages per person, of which the top
+   * posters are joined to `users` (only they, not every message) and the window function counts the people.
+   */
   async messageStats(q: StatsQuery): Promise<MessageStats> {
     const sql = BUCKETS[this.ctx.driver];
-    const totals = await this.base(q).select('COUNT(*)', 'messages').addSelect('COUNT(DISTINCT s.user_id)', 'users').getRawOne<{ messages: string | number; users: string | number }>();
-    const top = await this.base(q)
-      .innerJoin(User, 'u', 'u.id = s.user_id')
+    const perHour = await this.base(q).select(sql.hour, 'b').addSelect('COUNT(*)', 'n').groupBy(sql.hour).getRawMany<{ b: string; n: string | number }>();
+    const perUser = this.base(q).select('s.user_id', 'uid').addSelect('COUNT(*)', 'n').groupBy('s.user_id');
+    const top = await this.ctx.manager
+      .createQueryBuilder()
       .select('u.id', 'id')
       .addSelect('u.channel_user_id', 'cuid')
       .addSelect('COALESCE(u.display_name, u.username)', 'name')
-      .addSelect('COUNT(*)', 'n')
-      .groupBy('u.id')
-      .addGroupBy('u.channel_user_id')
-      .addGroupBy('u.display_name')
-      .addGroupBy('u.username')
-      .orderBy('n', 'DESC')
+      .addSelect('t.n', 'n')
+      .addSelect('COUNT(*) OVER ()', 'people')
+      .from(`(${perUser.getQuery()})`, 't')
+      .innerJoin(User, 'u', 'u.id = t.uid')
+      .setParameters(perUser.getParameters())
+      .orderBy('t.n', 'DESC')
       .addOrderBy('u.channel_user_id', 'ASC')
       .limit(q.top ?? 5)
-      .getRawMany<{ id: string; cuid: string; name: string | null; n: string | number }>();
-    const hours = await this.base(q).select(sql.hourOfDay, 'h').addSelect('COUNT(*)', 'n').groupBy(sql.hourOfDay).getRawMany<{ h: string | number; n: string | number }>();
-    const bucketExpr = q.bucket === 'day' ? sql.day : sql.hour;
-    const buckets = await this.base(q).select(bucketExpr, 'b').addSelect('COUNT(*)', 'n').groupBy(bucketExpr).getRawMany<{ b: string; n: string | number }>();
+      .getRawMany<{ id: string; cuid: string; name: string | null; n: string | number; people: string | number }>();
 
     const byHourOfDay = new Array<number>(24).fill(0);
-    for (const r of hours) byHourOfDay[Number(r.h)] = Number(r.n);
-    const counted = new Map(buckets.map((r) => [r.b, Number(r.n)]));
+    const counted = new Map<string, number>();
+    let messages = 0;
+    for (const r of perHour) {
+      const n = Number(r.n);
+      messages += n;
+      byHourOfDay[Number(r.b.slice(11, 13))] += n;
+      const key = q.bucket === 'day' ? r.b.slice(0, 10) : r.b;
+      counted.set(key, (counted.get(key) ?? 0) + n);
+    }
     return {
-      messages: Number(totals?.messages ?? 0),
-      activeUsers: Number(totals?.users ?? 0),
+      messages,
+      activeUsers: Number(top[0]?.people ?? 0),
       topPosters: top.map((r) => ({ userId: r.id, discordUserId: r.cuid, name: r.name, messages: Number(r.n) })),
       byHourOfDay,
       series: bucketKeys(q.since, q.until, q.bucket).map((bucket) => ({ bucket, messages: counted.get(bucket) ?? 0 })),
