@@ -59,7 +59,6 @@ async function writeJson(file: string, discordUserId: string, parts: AsyncIterab
       // Sections the parts skip (nothing stored) are written empty, so every export has them all.
       while (EXPORT_SECTIONS[next] !== section) {
         const s = EXPORT_SECTIONS[next++];
-        if (s === open) continue;
         await closeOpen();
         await write(s === 'user' ? `,\n  "user": null` : `,\n  ${JSON.stringify(s)}: []`);
       }
