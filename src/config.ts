@@ -164,6 +164,7 @@ const EnvSchema = z.object({
   RECORDER_BATCH_SIZE: int('RECORDER_BATCH_SIZE', 1, 5_000),
   RECORDER_FLUSH_MS: int('RECORDER_FLUSH_MS', 0, 600_000),
   RECORDER_MAX_QUEUE: int('RECORDER_MAX_QUEUE', 1_000, 10_000_000),
+  RECORDER_MAX_QUEUE_MB: int('RECORDER_MAX_QUEUE_MB', 1, 16_384, ' (megabytes of events held in memory before the overflow goes to disk)'),
   JOURNAL: oneOf('JOURNAL', ['on', 'off'] as const, 'on (every event received is on disk within JOURNAL_SYNC_MS, so a crash loses none) or off (faster; a crash loses what was only in memory)'),
   JOURNAL_SYNC_MS: int('JOURNAL_SYNC_MS', 1, 10_000, ' (milliseconds between journal writes: at most this much of what was received is lost in a crash)'),
   BACKFILL_MAX_MESSAGES: int('BACKFILL_MAX_MESSAGES', 0, 100_000),
@@ -221,7 +222,7 @@ export interface Config {
   membersIntent: boolean;
   sqlitePollMs: number;
   /** Write-behind queue: rows per transaction, longest wait before a write, events held in memory. */
-  recorder: { batchSize: number; flushMs: number; maxQueue: number };
+  recorder: { batchSize: number; flushMs: number; maxQueue: number; maxQueueBytes: number };
   /** The recorder's journal: written (on) or not, and the longest an event waits before it is on disk. */
   journal: { on: boolean; syncMs: number };
   /** At start, messages fetched per channel to fill the gap since the last one recorded (0: off). */
@@ -285,7 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     membersIntent: v.MEMBERS_INTENT ?? false,
     sqlitePollMs: v.SQLITE_POLL_MS ?? 250,
     backfillMaxMessages: v.BACKFILL_MAX_MESSAGES ?? 1000,
-    recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000 },
+    recorder: { batchSize: v.RECORDER_BATCH_SIZE ?? 1000, flushMs: v.RECORDER_FLUSH_MS ?? 5, maxQueue: v.RECORDER_MAX_QUEUE ?? 200_000, maxQueueBytes: (v.RECORDER_MAX_QUEUE_MB ?? 64) * 1024 * 1024 },
     journal: { on: (v.JOURNAL ?? 'on') === 'on', syncMs: v.JOURNAL_SYNC_MS ?? 50 },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 8_000,
     reconcileMessages: v.RECONCILE_MESSAGES ?? 300,

@@ -61,6 +61,7 @@ describe('config', () => {
       RECORDER_BATCH_SIZE: 'lots',
       RECORDER_FLUSH_MS: '-1',
       RECORDER_MAX_QUEUE: '5',
+      RECORDER_MAX_QUEUE_MB: '0',
       BACKFILL_MAX_MESSAGES: 'all',
       RECONCILE_MESSAGES: 'some',
       DATA_DIR: '   ',
@@ -95,6 +96,8 @@ describe('config', () => {
     expect(c.sessionIdleMinutes).toBe(0.5);
     expect(c.membersIntent).toBe(false);
     expect(loadConfig({ MEMBERS_INTENT: 'on' }, cwd).membersIntent).toBe(true);
+    expect(c.recorder.maxQueueBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ RECORDER_MAX_QUEUE_MB: '16' }, cwd).recorder.maxQueueBytes).toBe(16 * 1024 * 1024);
   });
 
   it('SHUTDOWN_TIMEOUT_MS: 8000 by default (below the 10 s Docker gives a stop); a bad value names the variable, the range and what it got', () => {

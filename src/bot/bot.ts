@@ -140,6 +140,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       maxBatch: config.recorder.batchSize,
       flushMs: config.recorder.flushMs,
       maxQueue: config.recorder.maxQueue,
+      maxBytes: config.recorder.maxQueueBytes,
       spillFile,
       journal: { dir: path.join(config.dataDir, 'recorder-journal'), syncMs: config.journal.syncMs, on: config.journal.on },
       ...opts.queue,

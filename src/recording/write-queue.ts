@@ -27,6 +27,11 @@ export interface WriteQueueOptions {
   flushMs: number;
   /** Events held in memory; beyond this they go to `spillFile` and come back when there is room. */
   maxQueue: number;
+  /**
+   * The same bound in bytes (an estimate of what the queued events take on the heap, see
+   * `eventBytes`): a flood of long messages spills long before `maxQueue` events. Unbounded when absent.
+   */
+  maxBytes?: number;
   spillFile: string;
   /**
    * The journal's directory, read at start either way (what an earlier run left is replayed), and
@@ -43,6 +48,44 @@ interface Item {
   at: number;
   /** Dropped while waiting (its person was erased): counted as processed, never written. */
   dropped?: boolean;
+  /** Its estimated size on the heap (`eventBytes`), counted in `bytes` while it is in the queue. */
+  size?: number;
+}
+
+/** Per event: the object, its ids, dates and author (measured: about 550 bytes for a message with no content). */
+const EVENT_OVERHEAD = 600;
+
+/**
+ * An upper estimate of the heap an event takes in the queue: a fixed overhead plus two bytes per
+ * character of its text (V8 keeps Latin-1 strings at one byte a character, others at two).
+ */
+export function eventBytes(event: QueuedEvent): number {
+  // Never throws: a malformed event (no content) is queued, and refused by the database, as before.
+  const text = (v: unknown) => (typeof v === 'string' ? 2 * v.length : 0);
+  switch (event.kind) {
+    case 'create':
+      return EVENT_OVERHEAD + text(event.content) + (event.metadata ? 2 * approxJsonLength(event.metadata) : 0) + (Array.isArray(event.attachments) ? event.attachments.length * 400 : 0);
+    case 'edit':
+      return EVENT_OVERHEAD + text(event.content) + (event.full ? eventBytes(event.full) : 0);
+    case 'delete':
+      return EVENT_OVERHEAD + 60 * (Array.isArray(event.discordMessageIds) ? event.discordMessageIds.length : 0);
+    case 'channel':
+      return EVENT_OVERHEAD + (Array.isArray(event.channels) ? event.channels.reduce((n, c) => n + 200 + text(c.name) + text(c.topic), 0) : 0);
+    default:
+      return EVENT_OVERHEAD;
+  }
+}
+
+/** The length of a small object's JSON without building it (metadata: embeds, flags, stickers). */
+function approxJsonLength(v: unknown, depth = 0): number {
+  if (v === null || v === undefined) return 4;
+  if (typeof v === 'string') return v.length + 2;
+  if (typeof v !== 'object') return 8;
+  if (depth > 6) return 64;
+  let n = 2;
+  if (Array.isArray(v)) for (const x of v) n += approxJsonLength(x, depth + 1) + 1;
+  else for (const [k, x] of Object.entries(v)) n += k.length + 3 + approxJsonLength(x, depth + 1) + 1;
+  return n;
 }
 
 /** The command waiting for a request's result. */
@@ -71,6 +114,8 @@ const PERMANENT = [UniqueViolationError, ForeignKeyError, ValidationError, DataE
  */
 export class WriteQueue {
   private queue: Item[] = [];
+  /** The estimated heap bytes of the events in `queue` (see `eventBytes`). */
+  private queueBytes = 0;
   private readonly spillFile: SpillFile;
   private readonly journal: Journal | null = null;
   /** The last sequence number given (events are numbered in arrival order, on from an earlier run's). */
@@ -161,6 +206,34 @@ export class WriteQueue {
     return this.queue.length + this.spilled;
   }
 
+  /** Events in memory (queued, not on disk). */
+  get inMemory(): number {
+    return this.queue.length;
+  }
+
+  /** The estimated heap bytes of the events in memory (bounded by `maxBytes`). */
+  get bytes(): number {
+    return this.queueBytes;
+  }
+
+  /** Whether the queue has room in memory for `size` more bytes and one more event. */
+  private hasRoom(size: number): boolean {
+    return this.queue.length < this.opts.maxQueue && (this.opts.maxBytes === undefined || this.queueBytes + size <= this.opts.maxBytes);
+  }
+
+  private pushItem(item: Item): void {
+    item.size ??= eventBytes(item.event);
+    this.queueBytes += item.size;
+    this.queue.push(item);
+  }
+
+  /** Takes `n` items off the head of the queue. */
+  private shift(n: number): Item[] {
+    const out = this.queue.splice(0, n);
+    for (const i of out) this.queueBytes -= i.size ?? 0;
+    return out;
+  }
+
   /**
    * Queues an event (numbered and journalled first). While the queue holds (`hold()`), a live
    * event waits until `release()`; `ahead` (history read at start) goes through at once.
@@ -182,8 +255,9 @@ export class WriteQueue {
 
   private enqueue(item: Item): void {
     // Once anything is on disk, later events go there too, behind it: the order is kept.
-    if (this.spilled > 0 || this.queue.length >= this.opts.maxQueue) this.spill([item]);
-    else this.queue.push(item);
+    item.size ??= eventBytes(item.event);
+    if (this.spilled > 0 || !this.hasRoom(item.size)) this.spill([item]);
+    else this.pushItem(item);
   }
 
   /**
@@ -285,7 +359,7 @@ export class WriteQueue {
       if (outcome === 'retry') return; // backing off: schedule() comes back later
       this.backoff = 0;
       if (outcome === 'done') {
-        this.queue.splice(0, batch.length);
+        this.shift(batch.length);
         const mark = this.markCommitted(batch);
         this.spillFile.committed(mark);
         if (this.journal) {
@@ -301,7 +375,7 @@ export class WriteQueue {
         this.suspect = 0;
         this.limit = this.opts.maxBatch;
       }
-      if (this.queue.length < this.opts.maxQueue / 2 && this.spilled) this.unspill();
+      if (this.spilled && this.queue.length < this.opts.maxQueue / 2 && (this.opts.maxBytes === undefined || this.queueBytes < this.opts.maxBytes / 2)) this.unspill();
       // Below a full batch, let more events gather (latency stays ≤ flushMs).
       if (this.queue.length < this.opts.maxBatch && !this.closed && !this.suspect && !this.flushWaiters.length) return;
     }
@@ -423,13 +497,26 @@ export class WriteQueue {
     const first = !this.spilled;
     this.spillFile.append(items.map((i) => i.event));
     this.stats.spilled += items.length;
-    if (first) this.opts.logger.warn({ source: 'recorder', spillFile: this.opts.spillFile, maxQueue: this.opts.maxQueue }, 'recorder: queue full; keeping further events on disk until the database catches up');
+    if (first)
+      this.opts.logger.warn(
+        { source: 'recorder', spillFile: this.opts.spillFile, maxQueue: this.opts.maxQueue, maxBytes: this.opts.maxBytes, inMemory: this.queue.length, bytes: this.queueBytes },
+        'recorder: queue full; keeping further events on disk until the database catches up',
+      );
   }
 
-  /** Reads spilled events back, oldest first, while there is room in memory (up to `maxQueue`). */
+  /**
+   * Reads spilled events back, oldest first, while there is room in memory (up to `maxQueue`
+   * events and `maxBytes`; in blocks, so the bytes overshoot by one block at most). At least one
+   * block comes back, so an event larger than the bound still goes through.
+   */
   private unspill(): void {
     const at = performance.now();
-    for (const event of this.spillFile.take(this.opts.maxQueue - this.queue.length)) this.queue.push({ event, at });
+    const block = 500;
+    do {
+      const events = this.spillFile.take(Math.min(block, this.opts.maxQueue - this.queue.length));
+      if (!events.length) return;
+      for (const event of events) this.pushItem({ event, at });
+    } while (this.spilled && this.hasRoom(0));
   }
 
   /** Events a process that died kept on disk are replayed first. */
@@ -492,7 +579,7 @@ export class WriteQueue {
     this.timer = null;
     if (!done) {
       this.dropAhead();
-      const left = this.queue.splice(0).filter((i) => !i.dropped);
+      const left = this.shift(this.queue.length).filter((i) => !i.dropped);
       this.spillFile.keep(left.map((i) => i.event));
       this.stats.spilled += left.length;
       this.opts.logger.error({ source: 'recorder', kept: this.spilled, spillFile: this.opts.spillFile }, 'recorder: database unavailable at shutdown; unwritten events kept on disk for the next start');

@@ -91,6 +91,31 @@ describe('the write-behind queue', () => {
     expect((await db.messages.listByChannel('710000000000000001')).filter((m) => m.content === 'spilled 2999 \u0000 ✓')).toHaveLength(1);
   });
 
+  it('past maxBytes keeps long messages on disk well before maxQueue events, in order, and brings them back', async () => {
+    const logs = new LogCapture();
+    const flaky = new Flaky(new RecordingStore(db, { idleMs: 60_000 }));
+    const spillFile = path.join(dir, 'spill-bytes.jsonl');
+    const maxBytes = 1024 * 1024;
+    const q = make(flaky, logs, { maxQueue: 100_000, maxBytes, spillFile });
+    flaky.down = true;
+    const before = await db.messages.countMessages();
+    const sent = Array.from({ length: 2000 }, (_, i) => event({ content: `long ${i} ${'é✓'.repeat(900)}` }));
+    for (const e of sent) q.push(e);
+    // About 4.2 KB each by the estimate: some 250 fit in 1 MiB; the rest is on disk.
+    expect(q.bytes).toBeLessThanOrEqual(maxBytes);
+    expect(q.inMemory).toBeGreaterThan(200);
+    expect(q.inMemory).toBeLessThan(300);
+    expect(q.onDisk).toBe(2000 - q.inMemory);
+    expect(logs.find(/queue full/)).toHaveLength(1);
+    flaky.down = false;
+    await q.flush();
+    expect(q.bytes).toBe(0);
+    expect(await db.messages.countMessages()).toBe(before + 2000);
+    expect(existsSync(spillFile)).toBe(false);
+    const stored = (await db.messages.listByChannel('710000000000000001', { limit: 100_000 })).filter((m) => m.content.startsWith('long '));
+    expect(stored.map((m) => m.content)).toEqual(sent.map((e) => e.content));
+  });
+
   it('isolates an event the database refuses for good, logs its id, and writes the rest', async () => {
     const logs = new LogCapture();
     const q = make(new RecordingStore(db, { idleMs: 60_000 }), logs);
