@@ -5,6 +5,7 @@ import { describeDatabase, type DatabaseConfig } from '../config';
 import { ChronicleDataSource, createDataSource, SQLITE_BUSY_TIMEOUT_MS, type Driver } from './data-source';
 import { translateError } from './errors';
 import { Mutex } from './mutex';
+import { SqliteCheckpointer, WAL_SIZE_LIMIT } from './sqlite-checkpointer';
 import { ArchiveStore } from './stores/archive.store';
 import { BotStatusStore } from './stores/bot-status.store';
 import { ChannelStore } from './stores/channel.store';
@@ -93,6 +94,8 @@ export class Database implements StoreContext {
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
   private reader: Promise<import('sqlite3').Database> | null = null;
+  /** SQLite files: WAL checkpoints on a connection of their own, off the commit path (sqlite-checkpointer.ts). */
+  private checkpointer: SqliteCheckpointer | null = null;
   /** SQLite: prepared statements kept for the connection's lifetime, by SQL text (see execute). */
   private readonly statements = new Map<string, Promise<SqliteStatement>>();
 
@@ -119,14 +122,43 @@ export class Database implements StoreContext {
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */
-  static async open(config: DatabaseConfig, options: { logger?: DatabaseLogger; typeormLogger?: TypeOrmLogger; sqliteBusyTimeoutMs?: number } = {}): Promise<Database> {
+  static async open(config: DatabaseConfig, options: { logger?: DatabaseLogger; typeormLogger?: TypeOrmLogger; sqliteBusyTimeoutMs?: number; sqliteCheckpointer?: boolean } = {}): Promise<Database> {
     const ds = createDataSource(config, options.typeormLogger, options.sqliteBusyTimeoutMs);
     try {
       await ds.initialize();
     } catch (e) {
       throw translateConnectError(e, config);
     }
-    return new Database(config, ds, options.logger ?? noopLogger);
+    const db = new Database(config, ds, options.logger ?? noopLogger);
+    if (config.driver === 'sqlite' && config.path !== ':memory:' && options.sqliteCheckpointer !== false) await db.startCheckpointer();
+    return db;
+  }
+
+  /**
+   * Moves WAL checkpoints to a connection of their own: the bot's connection stops checkpointing
+   * only once that one is open (if it cannot open, SQLite's own checkpoints stay).
+   */
+  private async startCheckpointer(): Promise<void> {
+    let warned = false;
+    try {
+      this.checkpointer = await SqliteCheckpointer.open((this.config as { path: string }).path, {
+        onError: (e) => {
+          if (warned) return;
+          warned = true;
+          this.logger.warn({ source: 'database', err: e.message }, 'database: a WAL checkpoint failed; retrying every second');
+        },
+      });
+    } catch (e) {
+      this.logger.warn({ source: 'database', err: (e as Error).message }, 'database: could not open the checkpoint connection; SQLite checkpoints on commit instead');
+      return;
+    }
+    await this.dataSource.query('PRAGMA wal_autocheckpoint = 0');
+    await this.dataSource.query(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  }
+
+  /** The checkpointer (SQLite files), for tests and the benchmark. */
+  get walCheckpointer(): SqliteCheckpointer | null {
+    return this.checkpointer;
   }
 
   get driver(): Driver {
@@ -283,6 +315,9 @@ export class Database implements StoreContext {
       const reader = await this.reader?.catch(() => null);
       this.reader = null;
       if (reader) await new Promise<void>((r) => reader.close(() => r()));
+      // The bot's connection closes last: SQLite checkpoints the rest and removes the WAL then.
+      await this.checkpointer?.close();
+      this.checkpointer = null;
       await this.dataSource.destroy();
     });
   }
