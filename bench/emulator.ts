@@ -43,8 +43,9 @@ export class EmulatorProcess {
     readonly info: EmulatorInfo,
   ) {}
 
-  static async start(world: { channels: number; users: number }): Promise<EmulatorProcess> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', require.resolve('@chronicle/discord-emulator/src/cli.ts'), '--port', '0', '--channels', String(world.channels), '--users', String(world.users), '--rate-limit', 'off'], {
+  static async start(world: { channels: number; users: number; heartbeatMs?: number }): Promise<EmulatorProcess> {
+    const hb = world.heartbeatMs ? ['--heartbeat-ms', String(world.heartbeatMs)] : [];
+    const proc = spawn(process.execPath, ['--import', 'tsx', require.resolve('@chronicle/discord-emulator/src/cli.ts'), '--port', '0', '--channels', String(world.channels), '--users', String(world.users), '--rate-limit', 'off', ...hb], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });

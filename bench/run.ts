@@ -14,7 +14,8 @@
  *   7. cold start: process start → ready, migrations applied, on an empty SQLite file;
  *   8. recovery: a throwaway PostgreSQL cluster stopped and started under the bot → bot_status edit → op 3;
  *   9. retention: recording's commit latency alone and while a purge deletes 100,000 old messages (bench/retention.ts);
- *  10. scale (--scale): every read path on kept databases of 1M and 10M messages, and their 10M/1M ratio (bench/scale.ts).
+ *  10. scale (--scale): every read path on kept databases of 1M and 10M messages, and their 10M/1M ratio (bench/scale.ts);
+ *  11. bursts: during each flood, the bot's event-loop delay p99, heartbeats acked and missed (every 2 s), peak RSS, the queue.
  * Every flood is checked afterwards: the ids recorded are exactly the ids sent.
  * Progress goes to stderr, the table to stdout; the last lines are `ratio sqlite=R postgres=R` and
  * `scale sqlite=P99MS postgres=P99MS` (the slowest non-deferred read path's p99 at the largest size).
@@ -33,7 +34,7 @@ import { retentionBench } from './retention';
 import { scaleBench, TIER_GOAL_MS, type ScaleResult } from './scale';
 import { fmtInt, fmtMB, fmtMs, fmtRate, median, summarize, type Summary } from './stats';
 import { WorkerHandle } from './worker-handle';
-import type { WindowResult } from './worker';
+import type { BurstStats, WindowResult } from './worker';
 import { PgCluster } from '../test/helpers/pg-cluster';
 
 const HELP = `npm run bench [-- flags]
@@ -214,6 +215,11 @@ function parseFlags(argv: string[]): Opts {
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The local Discord's heartbeat interval in the benchmark: Discord's 41.25 s would see one or two
+ * heartbeats in a flood; every 2 s, a missed ACK (an event loop stalled past the interval) shows.
+ */
+const HEARTBEAT_MS = 2_000;
 
 // ---- the table ----
 
@@ -406,6 +412,7 @@ async function botRun(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<Bo
       status: 'info',
     });
     add({ item: '2', what: `bot → ${driver}: recorded = sent`, n: fmtInt(sent.count), figure: check.detail, goal: 'equal', status: check.ok ? 'ok' : 'FAILED' });
+    if (window.burst) burstRow(driver, `the flood of ${fmtInt(o.messages)}`, fmtInt(o.messages), window.burst);
 
     if (want(o, 'memory')) {
       const m = await worker.memory();
@@ -431,6 +438,7 @@ async function botRun(emu: EmulatorProcess, o: Opts, driver: Driver): Promise<Bo
         goal: 'p99 ≤ 200 ms',
         status: l.p99 <= 200 ? 'ok' : 'MISSED',
       });
+      if (lr.burst) burstRow(driver, `${fmtInt(o.rate)} messages/s for ${o.seconds} s`, fmtInt(n), lr.burst);
       if (!lcheck.ok) add({ item: '4', what: `${driver}: recorded = sent after the latency run`, n: fmtInt(sent.count), figure: lcheck.detail, goal: 'equal', status: 'FAILED' });
     }
 
@@ -673,7 +681,7 @@ async function coldStart(emu: EmulatorProcess): Promise<{ ms: number; migrated: 
  */
 async function bigRun(o: Opts, driver: Driver): Promise<void> {
   const world = { users: 10_000, channels: 500 };
-  const emu = await EmulatorProcess.start(world);
+  const emu = await EmulatorProcess.start({ ...world, heartbeatMs: HEARTBEAT_MS });
   const db = await BenchDb.create(driver, 'big');
   const sent = new Sent(emu.info);
   const { worker } = await WorkerHandle.start({ mode: 'bot', apiUrl: emu.info.apiUrl, token: emu.info.token, databaseUrl: db.url, spillFile: path.join(db.dir, 'spill.jsonl'), env: o.env }, { profileDir: o.profileDir });
@@ -692,11 +700,13 @@ async function bigRun(o: Opts, driver: Driver): Promise<void> {
     const quarter = Math.floor(o.bigMessages / 4);
     const samples: { at: number; rss: number; heap: number; rate: number }[] = [];
     let peakRss = 0;
+    const bursts: BurstStats[] = [];
     for (const part of [half, quarter, o.bigMessages - half - quarter]) {
       log(`big on ${driver}: ${fmtInt(part)} messages (${fmtInt(world.users)} users, ${world.channels} channels)`);
       const w = worker.expect(part, { timeoutMs: 3_600_000 });
       for (let left = part; left > 0; left -= PER) await flood(emu, sent, Math.min(PER, left), { subset: subset() });
       const r = await w;
+      if (r.burst) bursts.push(r.burst);
       const m = await worker.memory();
       samples.push({ at: sent.count, rss: m.rss, heap: m.heapUsed, rate: (part / r.ms) * 1000 });
       peakRss = Math.max(peakRss, m.peakRss);
@@ -717,6 +727,7 @@ async function bigRun(o: Opts, driver: Driver): Promise<void> {
       goal: 'RSS ≤ 250 MB, flat (±10%)',
       status: maxRss <= 250 * 1024 * 1024 && Math.abs(growth) <= 0.1 ? 'ok' : 'MISSED',
     });
+    if (bursts.length) burstRow(driver, `the big flood (${bursts.length} parts)`, fmtInt(sent.count), mergeBursts(bursts));
     add({ item: '6', what: `bot (${driver}) big flood: recorded = sent (${samples.map((x) => fmtRate(x.rate)).join(' / ')} per part)`, n: fmtInt(sent.count), figure: check.detail, goal: 'equal', status: check.ok ? 'ok' : 'FAILED' });
   } finally {
     await worker.stop().catch(() => undefined);
@@ -724,6 +735,40 @@ async function bigRun(o: Opts, driver: Driver): Promise<void> {
     await emu.stop();
     await profileSummary(o, 'bot');
   }
+}
+
+/** Goals of item 11 (bursts): the event loop, the heartbeats and memory while a flood outruns the database. */
+const BURST_GOALS = { loopP99Ms: 50, peakRssMb: 350 };
+
+/** 11. What the bot's event loop, gateway connection and memory did during a flood (bench/worker.ts watchBurst). */
+function burstRow(driver: Driver, what: string, n: string, b: BurstStats): void {
+  const peakMb = b.peakRss / 1048576;
+  const ok = b.loopP99Ms <= BURST_GOALS.loopP99Ms && b.heartbeatMissed === 0 && (b.peakRss === 0 || peakMb <= BURST_GOALS.peakRssMb);
+  add({
+    item: '11',
+    what: `bot (${driver}) during ${what}: event loop, heartbeats (every ${HEARTBEAT_MS / 1000} s), peak RSS, the queue`,
+    n,
+    figure:
+      `loop delay p99 ${fmtMs(b.loopP99Ms)} (max ${fmtMs(b.loopMaxMs)}); heartbeats acked ${b.heartbeatAcks}, missed ${b.heartbeatMissed}; ` +
+      `peak RSS ${b.peakRss ? `${peakMb.toFixed(0)} MB` : '?'}; queue at most ${fmtInt(b.queuePeak)} events in memory (${(b.queueBytesPeak / 1048576).toFixed(0)} MB est.), ${fmtInt(b.spilledPeak)} on disk`,
+    goal: `p99 ≤ ${BURST_GOALS.loopP99Ms} ms, 0 missed, RSS ≤ ${BURST_GOALS.peakRssMb} MB`,
+    status: ok ? 'ok' : 'MISSED',
+  });
+}
+
+function mergeBursts(all: BurstStats[]): BurstStats {
+  const max = (f: (b: BurstStats) => number) => Math.max(...all.map(f));
+  const sum = (f: (b: BurstStats) => number) => all.reduce((n, b) => n + f(b), 0);
+  return {
+    loopP99Ms: max((b) => b.loopP99Ms),
+    loopMaxMs: max((b) => b.loopMaxMs),
+    heartbeatAcks: sum((b) => b.heartbeatAcks),
+    heartbeatMissed: sum((b) => b.heartbeatMissed),
+    peakRss: max((b) => b.peakRss),
+    queuePeak: max((b) => b.queuePeak),
+    spilledPeak: max((b) => b.spilledPeak),
+    queueBytesPeak: max((b) => b.queueBytesPeak),
+  };
 }
 
 /** With --profile: what dominated the newest profile of `label`'s main thread. */
@@ -796,7 +841,7 @@ async function main(): Promise<void> {
 
   const ratios: Partial<Record<Driver, number>> = {};
   const emulatorItems = ['ceiling', 'bot', 'naive', 'latency', 'presence', 'memory', 'cold', 'outage'];
-  const emu = emulatorItems.some((i) => want(o, i)) ? await EmulatorProcess.start({ channels: o.channels, users: o.users }) : null;
+  const emu = emulatorItems.some((i) => want(o, i)) ? await EmulatorProcess.start({ channels: o.channels, users: o.users, heartbeatMs: HEARTBEAT_MS }) : null;
   if (emu) {
     try {
       // 1 and 2, interleaved: ceiling, bot per driver, ceiling again (the machine's speed drifts).
@@ -832,6 +877,18 @@ async function main(): Promise<void> {
           goal: '',
           status: 'info',
         });
+        const loops = ceilings.map((x) => x.window.burst).filter((x): x is BurstStats => !!x);
+        if (loops.length) {
+          const l = mergeBursts(loops);
+          add({
+            item: '11',
+            what: 'ceiling (plain discord.js client) during the same flood: its own event loop, for reference',
+            n: fmtInt(o.messages),
+            figure: `loop delay p99 ${fmtMs(l.loopP99Ms)} (max ${fmtMs(l.loopMaxMs)}); heartbeats acked ${l.heartbeatAcks}, missed ${l.heartbeatMissed}`,
+            goal: '',
+            status: 'info',
+          });
+        }
         for (const d of o.drivers) {
           const b = bots[d];
           if (!b) continue;

@@ -266,7 +266,7 @@ export async function scaleDatabase(driver: Driver, n: number, log: (s: string) 
 }
 
 /** Plants the person the next run will forget (so every run finds one without waiting). */
-async function plantNext(driver: Driver, url: string, used: number): Promise<void> {
+export async function plantNext(driver: Driver, url: string, used: number): Promise<void> {
   const conn = await connect(driver, url);
   try {
     await plantPerson(conn, used + 1);

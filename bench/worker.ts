@@ -13,9 +13,10 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Client, Events, type Message as DjsMessage } from 'discord.js';
 import { IsNull } from 'typeorm';
 import { startBot, type Bot } from '../src/bot/bot';
@@ -64,6 +65,24 @@ export interface WindowResult {
   threadMs: Record<string, number>;
   latency?: Summary;
   errors: number;
+  /** bot mode: the event loop and the gateway connection during the window (item 11, bursts). */
+  burst?: BurstStats;
+}
+
+export interface BurstStats {
+  /** Event-loop delay over the window (perf_hooks.monitorEventLoopDelay, 10 ms resolution), ms. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Heartbeats acknowledged, and those whose ACK did not come before the next was due (discord.js then drops the connection as a zombie). */
+  heartbeatAcks: number;
+  heartbeatMissed: number;
+  /** Highest RSS during the window (VmHWM, reset at the window's start), bytes; 0 where unknown. */
+  peakRss: number;
+  /** The most events the write queue held in memory, and on disk (spilled), during the window. */
+  queuePeak: number;
+  spilledPeak: number;
+  /** The most bytes the write queue's memory estimate reached during the window. */
+  queueBytesPeak: number;
 }
 
 export interface MemResult {
@@ -144,13 +163,74 @@ interface Window {
   cpu: NodeJS.CpuUsage;
   threads: Map<string, number>;
   latencies: number[] | null;
+  burst: BurstWatch | null;
 }
 
 let win: Window | null = null;
 let errors = 0;
+/** bot mode: watches the event loop, the heartbeats and the queue while a window is open. */
+let burstWatch: (() => BurstWatch) | null = null;
+
+interface BurstWatch {
+  stop(): BurstStats;
+}
 
 function openWindow(id: number, count: number, latency: boolean): void {
-  win = { id, count, seen: 0, firstAt: 0, lastArrival: 0, cpu: process.cpuUsage(), threads: threadCpu(), latencies: latency ? [] : null };
+  win = { id, count, seen: 0, firstAt: 0, lastArrival: 0, cpu: process.cpuUsage(), threads: threadCpu(), latencies: latency ? [] : null, burst: burstWatch?.() ?? null };
+}
+
+/** Resets the kernel's peak-RSS mark (VmHWM) of this process, so the next reading is this window's. */
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // not Linux, or not allowed: the peak is then the process's
+  }
+}
+
+function peakRssBytes(): number {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return hwm ? Number(hwm[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** What the client's event loop, gateway connection and (the bot's) queue did from now until stop(). */
+function watchBurst(bot: Bot | null, heartbeats: { acks: number; missed: number }): BurstWatch {
+  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  resetPeakRss();
+  const acks0 = heartbeats.acks;
+  const missed0 = heartbeats.missed;
+  let queuePeak = 0;
+  let spilledPeak = 0;
+  let bytesPeak = 0;
+  const sample = () => {
+    if (!bot) return;
+    queuePeak = Math.max(queuePeak, bot.queue.inMemory);
+    spilledPeak = Math.max(spilledPeak, bot.queue.onDisk);
+    bytesPeak = Math.max(bytesPeak, bot.queue.bytes);
+  };
+  const timer = setInterval(sample, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      loop.disable();
+      return {
+        loopP99Ms: loop.percentile(99) / 1e6,
+        loopMaxMs: loop.max / 1e6,
+        heartbeatAcks: heartbeats.acks - acks0,
+        heartbeatMissed: heartbeats.missed - missed0,
+        peakRss: peakRssBytes(),
+        queuePeak,
+        spilledPeak,
+        queueBytesPeak: bytesPeak,
+      };
+    },
+  };
 }
 
 /** Counts `n` finished messages (received or committed) that arrived at `firstArrival`…`lastArrival` (performance.now()). */
@@ -174,12 +254,25 @@ function progress(n: number, firstArrival: number, lastArrival: number): void {
       threadMs: cpuDelta(w.threads, threadCpu()),
       latency: w.latencies ? summarize(w.latencies) : undefined,
       errors,
+      burst: w.burst?.stop(),
     });
   }
 }
 
+/** Heartbeats as discord.js reports them: an ACK, or a connection dropped because none came. */
+function countHeartbeats(client: Client): { acks: number; missed: number } {
+  const heartbeats = { acks: 0, missed: 0 };
+  client.on(Events.Debug, (line) => {
+    if (line.includes('Heartbeat acknowledged')) heartbeats.acks++;
+    else if (line.includes('Zombie connection')) heartbeats.missed++;
+  });
+  return heartbeats;
+}
+
 async function startCeiling(init: InitMsg): Promise<() => Promise<void>> {
   const client = new Client(clientOptions({ apiUrl: init.apiUrl }));
+  const heartbeats = countHeartbeats(client);
+  burstWatch = () => watchBurst(null, heartbeats);
   client.on(Events.MessageCreate, () => {
     const now = performance.now();
     progress(1, now, now);
@@ -193,6 +286,7 @@ async function startCeiling(init: InitMsg): Promise<() => Promise<void>> {
 async function startRealBot(init: InitMsg): Promise<{ bot: Bot; stop: () => Promise<void> }> {
   const config = loadConfig({ DATABASE_URL: init.databaseUrl, DISCORD_TOKEN: init.token, DISCORD_API_URL: init.apiUrl, MIGRATIONS: 'auto', LOG_LEVEL: 'warn', ...init.env });
   const bot = await startBot({ config, queue: init.spillFile ? { spillFile: init.spillFile } : undefined });
+  burstWatch = () => watchBurst(bot, countHeartbeats(bot.client));
   bot.queue.onCommitted = (items) => {
     const w = win;
     if (!w) return;
@@ -343,13 +437,7 @@ async function memory(): Promise<MemResult> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const m = process.memoryUsage();
-  let peakRss = 0;
-  try {
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (hwm) peakRss = Number(hwm[1]) * 1024;
-  } catch {
-    // not Linux
-  }
+  const peakRss = peakRssBytes();
   return { type: 'mem', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, peakRss };
 }
 

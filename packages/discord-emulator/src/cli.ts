@@ -1,6 +1,6 @@
 /**
  * Runs the emulator as its own process with a seeded world.
- *   tsx packages/discord-emulator/src/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--verbose] [--web [--web-port N]]
+ *   tsx packages/discord-emulator/src/cli.ts --port 0 --token T --guilds 1 --channels 3 --users 5 [--rate-limit off|N/ms] [--heartbeat-ms N] [--verbose] [--web [--web-port N]]
  * Prints one JSON line {"ready":true,...} on stdout (with --web, "webUrl": the web view, src/web.ts),
  * then reads JSON-line commands on stdin:
  *   {"cmd":"flood","count":100000,"contentLength":40}  → {"cmd":"flood","sent":...,"ms":...,"firstId":...,"lastId":...}
@@ -25,6 +25,8 @@ interface CliArgs {
   users: number;
   rateLimit?: { perRoute: number; windowMs: number } | false;
   verbose: boolean;
+  /** The heartbeat interval HELLO gives (Discord's is 41,250 ms). */
+  heartbeatMs?: number;
   /** The web view's port, when --web: 0 = a random free one. */
   web?: number;
 }
@@ -68,6 +70,9 @@ export function parseArgs(argv: string[]): CliArgs {
         }
         break;
       }
+      case '--heartbeat-ms':
+        a.heartbeatMs = Math.max(100, int());
+        break;
       case '--verbose':
         a.verbose = true;
         break;
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
     port: args.port,
     token: args.token,
     rateLimit: args.rateLimit,
+    heartbeatIntervalMs: args.heartbeatMs,
     logger: args.verbose ? (l) => process.stderr.write(l + '\n') : undefined,
   });
   const userIds = Array.from({ length: args.users }, (_, i) => emu.createUser({ username: `user${i + 1}` }).id);
