@@ -882,9 +882,9 @@ async function main(): Promise<void> {
           const l = mergeBursts(loops);
           add({
             item: '11',
-            what: 'ceiling (plain discord.js client) during the same flood: its own event loop, for reference',
+            what: 'ceiling (plain discord.js client) during the same flood: its own event loop and memory, for reference',
             n: fmtInt(o.messages),
-            figure: `loop delay p99 ${fmtMs(l.loopP99Ms)} (max ${fmtMs(l.loopMaxMs)}); heartbeats acked ${l.heartbeatAcks}, missed ${l.heartbeatMissed}`,
+            figure: `loop delay p99 ${fmtMs(l.loopP99Ms)} (max ${fmtMs(l.loopMaxMs)}); heartbeats acked ${l.heartbeatAcks}, missed ${l.heartbeatMissed}; peak RSS ${l.peakRss ? `${(l.peakRss / 1048576).toFixed(0)} MB` : '?'}`,
             goal: '',
             status: 'info',
           });
