@@ -13,6 +13,8 @@ export interface MessageMetadata {
   embeds?: { type?: string; title?: string; url?: string }[];
   stickers?: string[];
   interaction?: { name?: string; userId?: string };
+  /** A poll's question (`/search has:poll`). */
+  poll?: { question?: string };
 }
 
 /**
