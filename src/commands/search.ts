@@ -31,7 +31,7 @@ const HEADER = /^🔎 `([^`]*)`/;
  * searched, admins included; never DMs, never deleted messages. The query language is in
  * src/search/query.ts; a bad query gets an ephemeral reply saying what is wrong.
  *
- * The buttons carry the page's position (`search:o|n:start:time:id`); the query itself is read
+ * The buttons carry the page's position (`search:o|n:start:time:messageId`); the query itself is read
  * back from the reply's first line, so paging works after a restart too.
  */
 export const search: SlashCommand = {
@@ -39,9 +39,7 @@ export const search: SlashCommand = {
     .setName('search')
     .setDescription('Search the recorded messages of channels you can read (only you see the reply)')
     .setContexts(InteractionContextType.Guild)
-    .addStringOption((o) =>
-      o.setName('query').setDescription('Words, "phrases", -excluded, from:@name in:#channel has:link|image|file|attachment|poll before:/after:/during:YYYY-MM-DD is:edited').setRequired(true).setMaxLength(MAX_QUERY_LENGTH),
-    ),
+    .addStringOption((o) => o.setName('query').setDescription('Words, "phrases", -excluded, from:@name in:#channel has:link after:/during:YYYY-MM-DD is:edited').setRequired(true).setMaxLength(MAX_QUERY_LENGTH)),
   readsRecorded: { ephemeral: true },
   async execute(ctx) {
     const text = ctx.interaction.options.getString('query', true);
@@ -56,7 +54,7 @@ export const search: SlashCommand = {
     const start = Number(startText);
     if ((dir !== 'o' && dir !== 'n') || text === undefined || !Number.isInteger(start) || !id) throw new CommandInputError('button', 'is not one this bot made; run `/search` again');
     const run = prepare(ctx.interaction, text);
-    const cursor: SearchCursor = { createdAt: new Date(parseInt(at, 36)), id };
+    const cursor: SearchCursor = { createdAt: new Date(parseInt(at, 36)), discordMessageId: id };
     const page = await ctx.db.search.search({ query: run.query, scope: run.scope, inChannelIds: run.inChannelIds, limit: PAGE, ...(dir === 'o' ? { before: cursor } : { after: cursor }) });
     // Back (newer): there are older results (the page it came from); none newer means this is the first page.
     if (dir === 'n') return ctx.update(render(text, page, page.more ? Math.max(start - PAGE, PAGE) : 0, true));
@@ -138,7 +136,7 @@ function render(text: string, page: SearchPage, start: number, more: boolean): R
 }
 
 function cursorOf(h: SearchHit): string {
-  return `${h.createdAt.getTime().toString(36)}:${h.id}`;
+  return `${h.createdAt.getTime().toString(36)}:${h.discordMessageId}`;
 }
 
 /** `[jump](link) **Author** <t:…:R> <#channel>: text with **matches** *(edited)*` */

@@ -13,10 +13,10 @@ export interface SearchScope {
   threadParentIds: string[];
 }
 
-/** A position in the results: the last (or first) message shown. */
+/** A position in the results: the last (or first) message shown (its time and Discord id, the order's keys). */
 export interface SearchCursor {
   createdAt: Date;
-  id: string;
+  discordMessageId: string;
 }
 
 export interface SearchRequest {
@@ -39,7 +39,7 @@ export interface SnippetPart {
 
 export interface SearchHit {
   id: string;
-  discordMessageId: string | null;
+  discordMessageId: string;
   channelId: string;
   guildId: string | null;
   authorDiscordId: string;
@@ -91,8 +91,10 @@ function tsTerm(t: Term): string {
 /**
  * `/search`: people's messages (role `user`, never deleted ones, never the bot's replies — an
  * ephemeral one was only ever shown to one person) in the channels a person may read, matching a
- * parsed query, newest first, a page at a time (keyset on created_at, id), with the matched words
- * marked. Full-text matching uses each driver's index (migration MessageSearch): FTS5
+ * parsed query, newest first, a page at a time (keyset on created_at, discord_message_id), with the matched words
+ * marked. Ties in time (a millisecond holds several messages) are broken by the Discord id,
+ * which is time-ordered (ids of one millisecond have the same length, so text order is theirs).
+ * Full-text matching uses each driver's index (migration MessageSearch): FTS5
  * `messages_fts` on SQLite, the GIN index on `to_tsvector('simple', …)` on PostgreSQL; the
  * filters are plain conditions on `messages` (and `users` for `from:`, `channels` for threads).
  */
@@ -104,7 +106,7 @@ export class SearchStore {
     const limit = req.limit ?? 10;
     const p = new Params(driver);
     const q = req.query;
-    const where: string[] = ["m.role = 'user'", 'm.deleted_at IS NULL'];
+    const where: string[] = ["m.role = 'user'", 'm.deleted_at IS NULL', 'm.discord_message_id IS NOT NULL'];
     let from = 'messages m';
     let match: string | null = null;
 
@@ -143,8 +145,7 @@ export class SearchStore {
     if (cursor) {
       const op = newer ? '>' : '<';
       const t = dateValue(driver, cursor.createdAt);
-      const id = driver === 'postgres' ? '::uuid' : '';
-      where.push(`(m.created_at ${op} ${p.add(t)} OR (m.created_at = ${p.add(t)} AND m.id ${op} ${p.add(cursor.id, id)}))`);
+      where.push(`(m.created_at ${op} ${p.add(t)} OR (m.created_at = ${p.add(t)} AND m.discord_message_id ${op} ${p.add(cursor.discordMessageId)}))`);
     }
     const order = newer ? 'ASC' : 'DESC';
     const cols =
@@ -152,14 +153,14 @@ export class SearchStore {
     let sql: string;
     if (driver === 'sqlite') {
       const snip = match ? `, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS snip` : '';
-      sql = `SELECT ${cols}${snip} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.id ${order} LIMIT ${limit + 1}`;
+      sql = `SELECT ${cols}${snip} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
     } else {
       // The page first, then ts_headline for its rows only (it re-parses each text).
-      const inner = `SELECT ${cols} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.id ${order} LIMIT ${limit + 1}`;
+      const inner = `SELECT ${cols} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
       const snip = match
         ? `, ts_headline('simple', r.content, to_tsquery('simple', ${p.add(match)}), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "') AS snip`
         : '';
-      sql = `SELECT r.*${snip} FROM (${inner}) r ORDER BY r.at ${order}, r.id ${order}`;
+      sql = `SELECT r.*${snip} FROM (${inner}) r ORDER BY r.at ${order}, r.dmid ${order}`;
     }
     const rows = await this.ctx.read<Row>(sql, p.values);
     const more = rows.length > limit;
@@ -213,7 +214,7 @@ function hasCondition(driver: Driver, kind: HasKind): string {
 
 interface Row {
   id: string;
-  dmid: string | null;
+  dmid: string;
   cid: string;
   gid: string | null;
   at: string | Date;
