@@ -18,8 +18,10 @@ import { when } from './lib/format';
 import { CommandInputError, type ButtonContext, type ReplyOptions, type SlashCommand } from './types';
 
 const PAGE = 10;
-/** A result's text in the reply (Discord's message limit is 2000 characters for ten of them and the header). */
+/** A result's text and author name in the reply (ten lines must fit an embed's 4096 characters). */
 const SNIPPET_MAX = 110;
+const NAME_MAX = 40;
+const DESCRIPTION_MAX = 4096;
 const NEED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory;
 const HEADER = /^🔎 `([^`]*)`/;
 
@@ -115,11 +117,19 @@ function readableScope(guild: Guild, member: GuildMember): SearchScope {
 
 function render(text: string, page: SearchPage, start: number, more: boolean): ReplyOptions {
   const head = `🔎 \`${text.replace(/`/g, "'").replace(/\s+/g, ' ')}\``;
-  if (!page.hits.length) return { content: `${head}\nNo messages found in the channels you can read.`, components: [], ephemeral: true, allowedMentions: { parse: [] } };
-  const lines = page.hits.map(line);
-  const content = `${head} · results ${start + 1}–${start + page.hits.length}, newest first\n${lines.join('\n')}`;
-  const first = page.hits[0];
-  const last = page.hits[page.hits.length - 1];
+  if (!page.hits.length) return { content: `${head}\nNo messages found in the channels you can read.`, embeds: [], components: [], ephemeral: true, allowedMentions: { parse: [] } };
+  // The results in an embed's description (4096 characters; a message's 2000 would not hold ten).
+  // Lines of heavily escaped text could still overflow it: the last ones then wait for Next.
+  const shown = page.hits.map(line);
+  while (shown.length > 1 && shown.join('\n').length > DESCRIPTION_MAX) {
+    shown.pop();
+    more = true;
+  }
+  const hits = page.hits.slice(0, shown.length);
+  const content = `${head} · results ${start + 1}–${start + hits.length}, newest first`;
+  const embeds = [{ description: shown.join('\n') }];
+  const first = hits[0];
+  const last = hits[hits.length - 1];
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()
       .setCustomId(`search:n:${start}:${cursorOf(first)}`)
@@ -132,7 +142,7 @@ function render(text: string, page: SearchPage, start: number, more: boolean): R
       .setStyle(ButtonStyle.Secondary)
       .setDisabled(!more),
   );
-  return { content, components: [row], ephemeral: true, allowedMentions: { parse: [] } };
+  return { content, embeds, components: [row], ephemeral: true, allowedMentions: { parse: [] } };
 }
 
 function cursorOf(h: SearchHit): string {
@@ -142,7 +152,8 @@ function cursorOf(h: SearchHit): string {
 /** `[jump](link) **Author** <t:…:R> <#channel>: text with **matches** *(edited)*` */
 function line(h: SearchHit): string {
   const link = `https://discord.com/channels/${h.guildId}/${h.channelId}/${h.discordMessageId}`;
-  const who = escapeMarkdown(h.authorName ?? h.authorDiscordId);
+  const name = h.authorName ?? h.authorDiscordId;
+  const who = escapeMarkdown(name.length > NAME_MAX ? `${name.slice(0, NAME_MAX - 1)}…` : name);
   return `[jump](<${link}>) **${who}** ${when(h.createdAt, 'R')} <#${h.channelId}>: ${snippet(h)}${h.edited ? ' *(edited)*' : ''}`;
 }
 

@@ -7,9 +7,11 @@ function buttons(r: InteractionResult): { id: string; label: string; disabled: b
   return (r.components as { components: { custom_id: string; label: string; disabled?: boolean }[] }[]).flatMap((row) => row.components.map((c) => ({ id: c.custom_id, label: c.label, disabled: !!c.disabled })));
 }
 
-/** The result lines, without the header. */
+/** The result lines (the embed under the header line). */
 function lines(r: InteractionResult): string[] {
-  return r.content!.split('\n').slice(1);
+  expect(r.content!.startsWith('🔎')).toBe(true);
+  const d = (r.embeds[0] as { description?: string } | undefined)?.description;
+  return d ? d.split('\n') : [];
 }
 
 let words = 0;
@@ -169,6 +171,18 @@ describe.each(DRIVERS)('/search on $driver', ({ driver, skip }) => {
     expect(order(first)).toEqual(order(p1));
     expect(buttons(first).map((b) => b.disabled)).toEqual([true, false]);
     expect(sent).toHaveLength(25);
+  });
+
+  it.skipIf(skip)('ten long results full of markdown still fit one reply', async () => {
+    const w = word();
+    const bob = newMember(h, 'bob', { nick: 'N'.repeat(32) });
+    const here = newChannel(h, 'long-results');
+    for (let k = 0; k < 12; k++) h.emu.sendMessage({ channelId: here, authorId: bob, content: `${w} ${'*_`~|>'.repeat(300)} ${k}` });
+    const r = await search(bob, w);
+    const got = lines(r);
+    expect(got.length).toBeGreaterThan(0);
+    expect((r.embeds[0] as { description: string }).description.length).toBeLessThanOrEqual(4096);
+    expect(buttons(r).find((b) => b.label === 'Next')?.disabled).toBe(false);
   });
 
   it.skipIf(skip)("a private channel's messages only for those who can view it (admins by their permissions); never another's DM", async () => {
