@@ -156,7 +156,11 @@ export class SearchStore {
       sql = `SELECT ${cols}${snip} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
     } else {
       // The page first, then ts_headline for its rows only (it re-parses each text).
-      const inner = `SELECT ${cols} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
+      // With words to match, the GIN index must drive: ordering by an expression keeps the planner
+      // from walking a created_at index backwards and testing every row (it cannot estimate how
+      // rare a prefix match is, and a rare word then costs a scan of the guild's messages).
+      const key = match ? `(m.created_at + INTERVAL '0 seconds')` : 'm.created_at';
+      const inner = `SELECT ${cols} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${key} ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
       const snip = match
         ? `, ts_headline('simple', r.content, to_tsquery('simple', ${p.add(match)}), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "') AS snip`
         : '';
