@@ -129,7 +129,12 @@ export class SearchStore {
         if (pos) match = pos;
       }
     }
-    from += ' JOIN sessions s ON s.id = m.session_id JOIN users u ON u.id = s.user_id';
+    if (driver === 'sqlite' && !match) {
+      // Filters only: newest first down the guild's partial index (its condition is this query's
+      // role and deleted_at), stopping at a page; CROSS JOIN keeps SQLite from starting at the
+      // (small) users table and scanning messages for each.
+      from = 'messages m INDEXED BY idx_messages_guild_created_user CROSS JOIN sessions s ON s.id = m.session_id CROSS JOIN users u ON u.id = s.user_id';
+    } else from += ' JOIN sessions s ON s.id = m.session_id JOIN users u ON u.id = s.user_id';
 
     where.push(`m.guild_id = ${p.add(req.scope.guildId)}`);
     where.push(`(${p.inList('m.channel_id', req.scope.channelIds)} OR m.channel_id IN (SELECT c.discord_channel_id FROM channels c WHERE ${p.inList('c.parent_id', req.scope.threadParentIds)} AND c.type IN (10, 11)))`);
