@@ -33,7 +33,8 @@ const HEADER = /^🔎 `([^`]*)`/;
  * searched, admins included; never DMs, never deleted messages. The query language is in
  * src/search/query.ts; a bad query gets an ephemeral reply saying what is wrong.
  *
- * The buttons carry the page's position (`search:o|n:start:time:messageId`); the query itself is read
+ * The buttons carry the page's position (`search:o|n:start:time:messageId`: older than the last
+ * result shown, or newer than the first; `start` numbers the results); the query itself is read
  * back from the reply's first line, so paging works after a restart too.
  */
 export const search: SlashCommand = {
@@ -48,19 +49,21 @@ export const search: SlashCommand = {
     const run = prepare(ctx.interaction, text);
     await ctx.defer(true);
     const page = await ctx.db.search.search({ query: run.query, scope: run.scope, inChannelIds: run.inChannelIds, limit: PAGE });
-    await ctx.reply(render(text, page, 0, true));
+    await ctx.reply(render(text, page, 0, page.more));
   },
   async button(ctx: ButtonContext) {
     const [dir, startText, at, id] = ctx.args;
     const text = HEADER.exec(ctx.interaction.message.content)?.[1];
     const start = Number(startText);
-    if ((dir !== 'o' && dir !== 'n') || text === undefined || !Number.isInteger(start) || !id) throw new CommandInputError('button', 'is not one this bot made; run `/search` again');
+    const cursor: SearchCursor = { createdAt: new Date(parseInt(at ?? '', 36)), discordMessageId: id ?? '' };
+    if ((dir !== 'o' && dir !== 'n') || text === undefined || !Number.isInteger(start) || start < 0 || !/^\d{15,20}$/.test(cursor.discordMessageId) || Number.isNaN(cursor.createdAt.getTime()))
+      throw new CommandInputError('button', 'is not one this bot made; run `/search` again');
     const run = prepare(ctx.interaction, text);
-    const cursor: SearchCursor = { createdAt: new Date(parseInt(at, 36)), discordMessageId: id };
     const page = await ctx.db.search.search({ query: run.query, scope: run.scope, inChannelIds: run.inChannelIds, limit: PAGE, ...(dir === 'o' ? { before: cursor } : { after: cursor }) });
     // Back (newer): there are older results (the page it came from); none newer means this is the first page.
-    if (dir === 'n') return ctx.update(render(text, page, page.more ? Math.max(start - PAGE, PAGE) : 0, true));
-    await ctx.update(render(text, page, start + PAGE, page.more));
+    if (dir === 'n') return ctx.update(render(text, page, page.more ? Math.max(start - page.hits.length, PAGE) : 0, true));
+    // Next: `start` is the number of the page's first result (the Next button counts what was shown).
+    await ctx.update(render(text, page, start, page.more));
   },
 };
 
@@ -137,7 +140,7 @@ function render(text: string, page: SearchPage, start: number, more: boolean): R
       .setStyle(ButtonStyle.Secondary)
       .setDisabled(start === 0),
     new ButtonBuilder()
-      .setCustomId(`search:o:${start}:${cursorOf(last)}`)
+      .setCustomId(`search:o:${start + hits.length}:${cursorOf(last)}`)
       .setLabel('Next')
       .setStyle(ButtonStyle.Secondary)
       .setDisabled(!more),

@@ -56,6 +56,10 @@ describe.each(DRIVERS)('/search on $driver', ({ driver, skip }) => {
     expect(got[1]).toContain('a **quick** red fox');
     expect(got[2]).toContain(`/${a1.id}>)`);
     expect(got.join('\n')).not.toContain('(edited)');
+    expect(buttons(r).map((b) => [b.label, b.disabled])).toEqual([
+      ['Prev', true],
+      ['Next', true],
+    ]);
 
     // A word of 3+ letters also matches as the start of a longer one.
     expect(lines(await search(ada, `${w} qui`))).toHaveLength(3);
