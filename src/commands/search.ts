@@ -15,7 +15,7 @@ import {
 import type { SearchCursor, SearchHit, SearchPage, SearchScope } from '../database/stores/search.store';
 import { MAX_QUERY_LENGTH, parseQuery, QueryError, type SearchQuery } from '../search/query';
 import { when } from './lib/format';
-import { CommandInputError, type ButtonContext, type ReplyOptions, type SlashCommand } from './types';
+import { CommandInputError, type ButtonContext, type CommandContext, type ReplyOptions, type SlashCommand } from './types';
 
 const PAGE = 10;
 /** A result's text and author name in the reply (ten lines must fit an embed's 4096 characters). */
@@ -24,6 +24,8 @@ const NAME_MAX = 40;
 const DESCRIPTION_MAX = 4096;
 const NEED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory;
 const HEADER = /^🔎 `([^`]*)`/;
+/** Announcement and public threads: readable with their channel. */
+const PUBLIC_THREADS: ReadonlySet<number> = new Set([ChannelType.AnnouncementThread, ChannelType.PublicThread]);
 
 /**
  * /search — full-text search over what was recorded in this server, privately: newest first, ten
@@ -46,7 +48,7 @@ export const search: SlashCommand = {
   readsRecorded: { ephemeral: true },
   async execute(ctx) {
     const text = ctx.interaction.options.getString('query', true);
-    const run = prepare(ctx.interaction, text);
+    const run = await prepare(ctx, text);
     await ctx.defer(true);
     const page = await ctx.db.search.search({ query: run.query, scope: run.scope, inChannelIds: run.inChannelIds, limit: PAGE });
     await ctx.reply(render(text, page, 0, page.more));
@@ -58,7 +60,7 @@ export const search: SlashCommand = {
     const cursor: SearchCursor = { createdAt: new Date(parseInt(at ?? '', 36)), discordMessageId: id ?? '' };
     if ((dir !== 'o' && dir !== 'n') || text === undefined || !Number.isInteger(start) || start < 0 || !/^\d{15,20}$/.test(cursor.discordMessageId) || Number.isNaN(cursor.createdAt.getTime()))
       throw new CommandInputError('button', 'is not one this bot made; run `/search` again');
-    const run = prepare(ctx.interaction, text);
+    const run = await prepare(ctx, text);
     const page = await ctx.db.search.search({ query: run.query, scope: run.scope, inChannelIds: run.inChannelIds, limit: PAGE, ...(dir === 'o' ? { before: cursor } : { after: cursor }) });
     // Back (newer): there are older results (the page it came from); none newer means this is the first page.
     if (dir === 'n') return ctx.update(render(text, page, page.more ? Math.max(start - page.hits.length, PAGE) : 0, true));
@@ -74,7 +76,8 @@ interface Prepared {
 }
 
 /** Parses the query and works out where this person may look; a CommandInputError says what is wrong. */
-function prepare(i: ChatInputCommandInteraction | ButtonInteraction, text: string): Prepared {
+async function prepare(ctx: CommandContext | ButtonContext, text: string): Promise<Prepared> {
+  const i: ChatInputCommandInteraction | ButtonInteraction = ctx.interaction;
   let query: SearchQuery;
   try {
     query = parseQuery(text);
@@ -89,11 +92,22 @@ function prepare(i: ChatInputCommandInteraction | ButtonInteraction, text: strin
   let inChannelIds: string[] | undefined;
   if (query.in.length) {
     const readable = new Set(scope.channelIds);
-    inChannelIds = query.in.map((ref) => {
+    const parents = new Set(scope.threadParentIds);
+    inChannelIds = [];
+    for (const ref of query.in) {
       const ch = 'id' in ref ? guild.channels.cache.get(ref.id) : guild.channels.cache.find((c) => c.name.toLowerCase() === ref.name.toLowerCase() && readable.has(c.id));
-      if (!ch || !readable.has(ch.id)) throw new CommandInputError('query', `\`in:${'id' in ref ? `<#${ref.id}>` : ref.name}\`: there is no channel by that name here that you can read`);
-      return ch.id;
-    });
+      if (ch && readable.has(ch.id)) {
+        inChannelIds.push(ch.id);
+        continue;
+      }
+      // A public thread Discord no longer sends (archived before this start): recorded in `channels`.
+      const row = 'id' in ref && !ch ? await ctx.db.channels.get(ref.id) : null;
+      if (row && row.guildId === guild.id && PUBLIC_THREADS.has(row.type) && row.parentId && parents.has(row.parentId) && !row.deletedAt) {
+        inChannelIds.push(row.discordChannelId);
+        continue;
+      }
+      throw new CommandInputError('query', `\`in:${'id' in ref ? `<#${ref.id}>` : ref.name}\`: there is no channel by that name here that you can read`);
+    }
   }
   return { query, scope, inChannelIds };
 }

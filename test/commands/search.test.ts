@@ -228,6 +228,30 @@ describe.each(DRIVERS)('/search on $driver', ({ driver, skip }) => {
     expect((await search(ada, `${w} in:#secret`)).content).toContain('`in:secret`: there is no channel by that name here that you can read');
   });
 
+  it.skipIf(skip)('an archived thread Discord no longer sends after a restart is still searched with its channel, and by in:', async () => {
+    const w = word();
+    const ada = newMember(h, 'ada');
+    const parent = newChannel(h, 'archive-parent');
+    const thread = h.emu.createChannel({ guildId: h.guildId, name: 'old-thread', type: 'thread', parentId: parent });
+    const m = h.emu.sendMessage({ channelId: thread.id, authorId: ada, content: `archived words ${w}` });
+    await stored(m.id);
+    h.emu.updateChannel(thread.id, { archived: true });
+    await until(
+      () => h.bot.db.channels.get(thread.id),
+      (c) => !!c?.archived,
+    );
+    await h.restart();
+    await until(
+      () => h.bot.client.channels.cache.get(parent),
+      (c) => !!c,
+    );
+    expect(h.bot.client.channels.cache.get(thread.id)).toBeUndefined();
+    const ids = async (q: string) => lines(await search(ada, q)).map((l) => /\/(\d+)>\)/.exec(l)![1]);
+    expect(await ids(w)).toEqual([m.id]);
+    expect(await ids(`${w} in:<#${thread.id}>`)).toEqual([m.id]);
+    expect(await ids(`${w} in:<#${parent}>`)).toEqual([m.id]);
+  });
+
   it.skipIf(skip)('the bot’s replies are not searched: one person’s results never show up for another', async () => {
     const w = word();
     const ada = newMember(h, 'ada');
