@@ -4,6 +4,7 @@ import { mydata } from './mydata';
 import { ping } from './ping';
 import { privacy } from './privacy';
 import { retention } from './retention';
+import { search } from './search';
 import { session } from './session';
 import { stats } from './stats';
 import { status } from './status';
@@ -17,7 +18,7 @@ const ASSISTANT_COMMANDS: SlashCommand[] = [run, tasks, schedule, logs];
 // ---- end issue 6 ----
 
 /** Every slash command the bot answers; the deploy step registers exactly these. */
-export const COMMANDS: SlashCommand[] = [ping, status, session, history, stats, mydata, privacy, retention, ...ASSISTANT_COMMANDS];
+export const COMMANDS: SlashCommand[] = [ping, status, session, history, stats, mydata, privacy, retention, search, ...ASSISTANT_COMMANDS];
 
 export function commandBodies(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return COMMANDS.map((c) => c.data.toJSON() as RESTPostAPIChatInputApplicationCommandsJSONBody);

@@ -16,6 +16,7 @@ import { PrivacyStore } from './stores/privacy.store';
 import { AttachmentStore } from './stores/attachment.store';
 import { RetentionStore } from './stores/retention.store';
 import { ScheduleStore } from './stores/schedule.store';
+import { SearchStore } from './stores/search.store';
 import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
 import { StatsStore } from './stores/stats.store';
@@ -90,6 +91,8 @@ export class Database implements StoreContext {
   readonly retention: RetentionStore;
   /** Channels and threads (written by the recorder). */
   readonly channels: ChannelStore;
+  /** `/search`: full-text search over people's messages in the channels a person may read. */
+  readonly search: SearchStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -119,6 +122,7 @@ export class Database implements StoreContext {
     this.attachments = new AttachmentStore(this);
     this.retention = new RetentionStore(this);
     this.channels = new ChannelStore(this);
+    this.search = new SearchStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

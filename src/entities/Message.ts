@@ -13,6 +13,8 @@ export interface MessageMetadata {
   embeds?: { type?: string; title?: string; url?: string }[];
   stickers?: string[];
   interaction?: { name?: string; userId?: string };
+  /** A poll's question (`/search has:poll`). */
+  poll?: { question?: string };
 }
 
 /**
@@ -27,6 +29,8 @@ export interface MessageMetadata {
 // /stats server: a guild's people's messages in a time window, with their sessions (covering; only the rows it counts).
 @Index('idx_messages_guild_created_user', ['guildId', 'createdAt', 'sessionId'], { where: `"role" = 'user' AND "deleted_at" IS NULL` })
 @Index('uq_messages_discord_id', ['discordMessageId'], { unique: true })
+// Full-text search (/search) is hand-written in the MessageSearch migration, outside TypeORM's view:
+// SQLite's FTS5 table messages_fts with its triggers, PostgreSQL's GIN index idx_messages_content_fts.
 export class Message {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

@@ -252,6 +252,7 @@ function metadataOf(d: APIMessage): RecordedCreate['metadata'] {
   if (d.attachments?.length) meta.attachments = d.attachments.map((a) => ({ id: a.id, filename: a.filename, size: a.size, contentType: a.content_type ?? null, url: a.url }));
   if (d.embeds?.length) meta.embeds = d.embeds.map((e) => ({ type: e.type, title: e.title, url: e.url }));
   if (d.sticker_items?.length) meta.stickers = d.sticker_items.map((s) => s.name);
+  if (d.poll) meta.poll = { question: d.poll.question?.text };
   const im = d.interaction_metadata;
   if (im) meta.interaction = { name: (im as { name?: string }).name, userId: im.user.id };
   return Object.keys(meta).length ? meta : null;

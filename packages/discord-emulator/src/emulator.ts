@@ -5,7 +5,7 @@ import type { EmojiInput } from './reactions';
 import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
 import { contentTypeOf, pngSize } from './rest/messagebody';
-import { attachmentObject } from './state';
+import { attachmentObject, type OverwriteInput } from './state';
 import { shardOf } from './gateway';
 import type { CommandOptionInput, EmuChannel, EmuGuild, EmuMessage, EmuUser, EmulatorOptions, IdentifyRecord, InteractionContext, InteractionResult, PresenceRecord, RequestRecord, StoredAttachment, Violation, WorldEvent } from './types';
 import { activeThreads, createThread, deleteChannel, threadListSync, updateChannel, type ThreadInput } from './threads';
@@ -59,7 +59,8 @@ export class DiscordEmulator {
     return g;
   }
 
-  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread' | 'forum'; parentId?: string; ownerId?: string }): EmuChannel {
+  /** `permissionOverwrites` (text, voice and forum channels): sent in the channel's payloads (CHANNEL_CREATE, GUILD_CREATE), e.g. a private channel. */
+  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread' | 'forum'; parentId?: string; ownerId?: string; permissionOverwrites?: OverwriteInput[] }): EmuChannel {
     const c = this.core.state.createChannel(o);
     this.core.actions.channelCreated(c);
     return c;
@@ -119,6 +120,8 @@ export class DiscordEmulator {
     type?: number;
     id?: string;
     timestamp?: Date;
+    /** A poll object (Discord's shape: `question: { text }`, `answers`, `expiry`, …), sent as given. */
+    poll?: object;
   }): EmuMessage {
     const { state } = this.core;
     state.channel(o.channelId);
@@ -140,6 +143,7 @@ export class DiscordEmulator {
       attachments: files.map((f) => f.attachment),
       replyTo: o.replyTo,
     });
+    if (o.poll) m.poll = o.poll;
     for (const f of files)
       if (f.data) state.storeAttachment({ messageId: m.id, channelId: o.channelId, attachmentId: f.attachment.id, filename: f.attachment.filename, contentType: f.attachment.content_type ?? 'application/octet-stream', data: f.data });
     return this.core.actions.postMessage(m);

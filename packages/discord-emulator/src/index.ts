@@ -4,5 +4,6 @@ export { DISCORD_EPOCH, snowflake, snowflakeTime, compareSnowflakes } from './sn
 export { Intents, Perm, ALL_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS, DEFAULT_BOT_PERMISSIONS } from './payloads';
 export { Close as GatewayCloseCodes, Op as GatewayOp } from './gateway';
 export * from './types';
+export type { OverwriteInput } from './state';
 export { startWebView } from './web';
 export type { DataPanel, PanelField, PanelTable, WebView, WebViewOptions } from './web';

@@ -86,7 +86,7 @@ export class Interactions {
     };
     if (guildId) {
       const g = state.guild(guildId);
-      const member = state.fullMember(guildId, user.id, true);
+      const member = state.fullMember(guildId, user.id, true, channel.id);
       if (!member) throw new Error(`emulator: user ${user.id} is not a member of guild ${guildId} (call addMember first)`);
       const appPerms = state.memberPermissions(guildId, state.botUser.id);
       p.guild_id = guildId;

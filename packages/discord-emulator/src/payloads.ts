@@ -89,7 +89,7 @@ export function makeRole(o: { id: string; name: string; permissions: bigint; pos
   return r;
 }
 
-/** Total permissions of a member (guild level; the emulator has no channel overwrites). */
+/** Total permissions of a member at guild level (see channelPermissions for a channel's overwrites). */
 export function memberPermissions(guild: EmuGuild, member: EmuMember): bigint {
   if (guild.owner_id === member.userId) return ALL_PERMISSIONS;
   let p = 0n;
@@ -97,6 +97,33 @@ export function memberPermissions(guild: EmuGuild, member: EmuMember): bigint {
     if (role.id === guild.id || member.roles.includes(role.id)) p |= BigInt(role.permissions);
   }
   return p & Perm.ADMINISTRATOR ? ALL_PERMISSIONS : p;
+}
+
+/**
+ * A member's permissions in a channel, as Discord computes them: the guild-level ones, then the
+ * channel's overwrites — @everyone's, then the member's roles' together, then the member's own
+ * (deny, then allow). Administrators and the owner have everything; a thread follows its parent
+ * (pass the parent).
+ */
+export function channelPermissions(guild: EmuGuild, member: EmuMember, channel: EmuChannel | undefined): bigint {
+  let p = memberPermissions(guild, member);
+  if (p === ALL_PERMISSIONS || !channel?.permission_overwrites?.length) return p;
+  const ows = channel.permission_overwrites as { id: string; type: number; allow: string; deny: string }[];
+  const apply = (allow: bigint, deny: bigint) => (p = (p & ~deny) | allow);
+  const everyone = ows.find((o) => o.type === 0 && o.id === guild.id);
+  if (everyone) apply(BigInt(everyone.allow), BigInt(everyone.deny));
+  let allow = 0n;
+  let deny = 0n;
+  for (const o of ows) {
+    if (o.type === 0 && o.id !== guild.id && member.roles.includes(o.id)) {
+      allow |= BigInt(o.allow);
+      deny |= BigInt(o.deny);
+    }
+  }
+  apply(allow, deny);
+  const own = ows.find((o) => o.type === 1 && o.id === member.userId);
+  if (own) apply(BigInt(own.allow), BigInt(own.deny));
+  return p;
 }
 
 /** Guild member object; `withUser` false gives the partial member attached to MESSAGE_CREATE. */

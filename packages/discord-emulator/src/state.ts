@@ -1,6 +1,6 @@
 /** In-memory world: users, guilds, channels, members, messages, commands, attachments. */
 import { compareSnowflakes, discordTimestamp, snowflake } from './snowflake';
-import { ChannelType, DEFAULT_MEMBER_PERMISSIONS, Perm, makeRole, makeTextChannel, makeUser, memberPayload, memberPermissions } from './payloads';
+import { ChannelType, DEFAULT_MEMBER_PERMISSIONS, Perm, makeRole, channelPermissions, makeTextChannel, makeUser, memberPayload, memberPermissions } from './payloads';
 import type { Cdn } from './cdn';
 import type { EmuAttachment, EmuChannel, EmuGuild, EmuMember, EmuMessage, EmuUser, StoredAttachment } from './types';
 
@@ -77,7 +77,7 @@ export class State {
     return u;
   }
 
-  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread' | 'forum'; parentId?: string; ownerId?: string }): EmuChannel {
+  createChannel(o: { guildId: string; name: string; id?: string; type?: 'text' | 'voice' | 'thread' | 'forum'; parentId?: string; ownerId?: string; permissionOverwrites?: OverwriteInput[] }): EmuChannel {
     const g = this.guild(o.guildId);
     const type = o.type === 'voice' ? ChannelType.GUILD_VOICE : o.type === 'thread' ? ChannelType.PUBLIC_THREAD : o.type === 'forum' ? ChannelType.GUILD_FORUM : ChannelType.GUILD_TEXT;
     let parentId = o.parentId ?? null;
@@ -90,6 +90,7 @@ export class State {
       // A forum post carries the forum's tags it was given (none here).
       if (parentId && this.channels.get(parentId)?.type === ChannelType.GUILD_FORUM) c.applied_tags = [];
     }
+    if (o.permissionOverwrites?.length && c.permission_overwrites) c.permission_overwrites = o.permissionOverwrites.map(overwritePayload);
     this.channels.set(c.id, c);
     g.channelIds.push(c.id);
     this.messages.set(c.id, { list: [], byId: new Map() });
@@ -144,12 +145,23 @@ export class State {
     return m ? memberPermissions(g, m) : 0n;
   }
 
-  fullMember(guildId: string, userId: string, withPermissions = false): Record<string, unknown> | null {
+  /** A member's permissions in a channel (its overwrites applied; a thread's are its parent's). */
+  channelPermissions(guildId: string, userId: string, channelId: string): bigint {
+    const g = this.guild(guildId);
+    const m = g.members.get(userId);
+    if (!m) return 0n;
+    let c = this.channels.get(channelId);
+    if (c && c.type === ChannelType.PUBLIC_THREAD && c.parent_id) c = this.channels.get(c.parent_id);
+    return channelPermissions(g, m, c);
+  }
+
+  /** The member object; `withPermissions`: its permissions (in `channelId` when given, as interactions carry them). */
+  fullMember(guildId: string, userId: string, withPermissions = false, channelId?: string): Record<string, unknown> | null {
     const g = this.guilds.get(guildId);
     const m = g?.members.get(userId);
     if (!g || !m) return null;
     const p = memberPayload(m, this.users.get(userId));
-    if (withPermissions) p.permissions = memberPermissions(g, m).toString();
+    if (withPermissions) p.permissions = (channelId ? this.channelPermissions(guildId, userId, channelId) : memberPermissions(g, m)).toString();
     return p;
   }
 
@@ -300,4 +312,17 @@ export function attachmentObject(
   }
   if (o.ephemeral) a.ephemeral = true;
   return a;
+}
+
+/** A channel permission overwrite as tests give it: a role (the guild id for @everyone) or a member, and bits allowed and denied. */
+export interface OverwriteInput {
+  id: string;
+  type: 'role' | 'member';
+  allow?: bigint;
+  deny?: bigint;
+}
+
+/** Discord's overwrite object (ChannelPermissionOverwriteResponse): type 0 role, 1 member; bitfields as strings. */
+export function overwritePayload(o: OverwriteInput): { id: string; type: 0 | 1; allow: string; deny: string } {
+  return { id: o.id, type: o.type === 'role' ? 0 : 1, allow: (o.allow ?? 0n).toString(), deny: (o.deny ?? 0n).toString() };
 }

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Partials, SlashCommandBuilder, type Interaction, type Message, type TextChannel } from 'discord.js';
 import { WebSocket } from 'ws';
-import { DiscordEmulator, type EmuChannel, type EmuGuild, type EmuUser } from '../src';
+import { DiscordEmulator, Perm, type EmuChannel, type EmuGuild, type EmuUser } from '../src';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -240,6 +240,33 @@ describe('DiscordEmulator with a discord.js Client', () => {
     expect(r.ephemeral).toBe(true);
     // Ephemeral replies are not in channel history and not dispatched to the bot, as on Discord.
     expect(emu.channelMessages(general.id).some((m) => m.id === r.messageId)).toBe(false);
+  });
+
+  it('sends a channel’s permission overwrites (CHANNEL_CREATE) and applies them to the member permissions an interaction carries', async () => {
+    const carol = emu.createUser({ username: 'carol' });
+    emu.addMember(guild.id, carol.id);
+    const created = next<[unknown]>(client, Events.ChannelCreate);
+    const secret = emu.createChannel({
+      guildId: guild.id,
+      name: 'secret',
+      permissionOverwrites: [
+        { id: guild.id, type: 'role', deny: Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES },
+        { id: alice.id, type: 'member', allow: Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES },
+      ],
+    });
+    expect(secret.permission_overwrites).toEqual([
+      { id: guild.id, type: 0, allow: '0', deny: String(Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES) },
+      { id: alice.id, type: 1, allow: String(Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES), deny: '0' },
+    ]);
+    await created;
+    const ch = client.channels.cache.get(secret.id) as TextChannel;
+    expect(ch.permissionOverwrites.cache.get(guild.id)?.deny.has('ViewChannel')).toBe(true);
+    expect(ch.permissionOverwrites.cache.get(alice.id)?.allow.has('ViewChannel')).toBe(true);
+    expect((await emu.runCommand('ping', {}, { userId: carol.id, channelId: secret.id })).content).toBe('pong carol in Test Guild perms=false');
+    expect((await emu.runCommand('ping', {}, { userId: alice.id, channelId: secret.id })).content).toBe('pong alice in Test Guild perms=true');
+    // An administrator is not held back by overwrites; elsewhere carol's role applies.
+    expect((await emu.runCommand('ping', {}, { userId: bob.id, channelId: secret.id })).content).toBe('pong bob in Test Guild perms=true');
+    expect((await emu.runCommand('ping', {}, { userId: carol.id, channelId: general.id })).content).toBe('pong carol in Test Guild perms=true');
   });
 
   it('passes typed options (from the registered definition) and public replies come back as MESSAGE_CREATE', async () => {
