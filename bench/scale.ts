@@ -19,6 +19,7 @@ import { pgClient } from '../src/database/postgres-admin';
 import { DISCORD_CHANNEL } from '../src/entities/User';
 import type { RecordedCreate } from '../src/recording/events';
 import { ActivityStore } from '../src/database/stores/activity.store';
+import { parseQuery } from '../src/search/query';
 import { RecordingStore } from '../src/recording/recording.store';
 import { ROOT } from './emulator';
 import type { Driver } from './db';
@@ -343,6 +344,18 @@ export async function scaleBench(driver: Driver, n: number, log: (s: string) => 
       await run(`/stats channel ${days}d`, 'deferred', Math.ceil(calls / 2), () => db.stats.messageStats({ scope: { channelId: channelId(someChannel()) }, ...window(nowAt()), top: 5 }));
       await run(`/stats server ${days}d`, 'deferred', Math.ceil(calls / 4), () => db.stats.messageStats({ scope: { guildId: guildId(Math.floor(SCALE_GUILDS * r() * r())) }, ...window(nowAt()), top: 5 }));
     }
+    // /search in a guild over the channels its person can read (all 40 of the guild's, as for a member who sees them all).
+    const searchIn = (text: string) => {
+      const g = Math.floor(SCALE_GUILDS * r() * r());
+      const channelIds = Array.from({ length: SCALE_CHANNELS / SCALE_GUILDS }, (_, j) => channelId(g + j * SCALE_GUILDS));
+      return db.search.search({ query: parseQuery(text), scope: { guildId: guildId(g), channelIds, threadParentIds: [] }, limit: 10 });
+    };
+    const seqIn = () => Math.floor(r() * n);
+    await run('/search a common word (1 message in 7)', 'interactive', calls, () => searchIn('pizza'));
+    await run('/search a rare word (one message)', 'interactive', calls, () => searchIn(String(seqIn())));
+    await run('/search a phrase', 'interactive', calls, () => searchIn('"pull request"'));
+    await run('/search from: a person, no words', 'interactive', calls, () => searchIn(`from:<@${userSnowflake(someUser())}>`));
+    await run('/search a word, from: a person', 'interactive', calls, () => searchIn(`morning from:<@${userSnowflake(someUser())}>`));
     await run('digest skill (channel, 1 day)', 'deferred', Math.ceil(calls / 2), () => {
       const until = nowAt();
       return activity.summarize({ channelId: channelId(someChannel()), since: new Date(until.getTime() - DAY), until }, { topThreads: 3 });
