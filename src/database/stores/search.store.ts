@@ -156,9 +156,14 @@ export class SearchStore {
     const cols =
       'm.id, m.discord_message_id AS dmid, m.channel_id AS cid, m.guild_id AS gid, m.created_at AS at, m.edited_at AS edited, m.content, m.content_escaped AS esc, u.channel_user_id AS author, COALESCE(u.display_name, u.username) AS name';
     let sql: string;
+    let rows: Row[] | null = null;
     if (driver === 'sqlite') {
       const snip = match ? `, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS snip` : '';
-      sql = `SELECT ${cols}${snip} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
+      const select = (extra: string[]) => `SELECT ${cols}${snip} FROM ${from} WHERE ${where.concat(extra).join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
+      sql = select([]);
+      // Words, newest first: the newest windows of time first (see newestWindows), so a common
+      // word is not joined to every message that has it before the newest ten are kept.
+      if (match && !newer) rows = await this.newestWindows(req, p.values, limit + 1, select(['messages_fts.rowid >= ?', 'm.created_at >= ?']));
     } else {
       // The page first, then ts_headline for its rows only (it re-parses each text).
       // With words to match, the GIN index must drive: ordering by an expression keeps the planner
@@ -171,11 +176,41 @@ export class SearchStore {
         : '';
       sql = `SELECT r.*${snip} FROM (${inner}) r ORDER BY r.at ${order}, r.dmid ${order}`;
     }
-    const rows = await this.ctx.read<Row>(sql, p.values);
+    rows ??= await this.ctx.read<Row>(sql, p.values);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     if (newer) page.reverse();
     return { hits: page.map(toHit), more };
+  }
+
+  /**
+   * SQLite, words to match, newest first: FTS5 hands over every row that matches (a word in one
+   * message of seven: 1.4 million on 10M messages), each joined to `messages` before the newest
+   * page is kept — seconds. Instead the search runs over the last 1, 7, 30 and 180 days before
+   * the page's end, then all time, stopping at the first window with a full page. Each window is
+   * also a rowid bound FTS5 applies itself (`rowid >= X`, X the lowest rowid of the guild's
+   * messages in the window, read from idx_messages_guild_created_user, whose condition is this
+   * query's: role user, not deleted): every message of the window has a rowid ≥ X whatever order
+   * they were inserted in, and the `created_at` bound removes the older ones above X. A window
+   * with a full page holds the newest page overall. Null when no window filled a page (the caller
+   * runs the query without bounds).
+   */
+  private async newestWindows(req: SearchRequest, values: unknown[], want: number, bounded: string): Promise<Row[] | null> {
+    const end = Math.min(req.before?.createdAt.getTime() ?? Infinity, req.query.before?.getTime() ?? Infinity, Date.now() + 86_400_000);
+    const floor = req.query.after?.getTime() ?? -Infinity;
+    for (const days of [1, 7, 30, 180]) {
+      const start = end - days * 86_400_000;
+      if (start <= floor) return null;
+      const since = dateValue('sqlite', new Date(start));
+      const [low] = await this.ctx.read<{ r: number | null }>(`SELECT MIN(m.rowid) AS r FROM messages m INDEXED BY idx_messages_guild_created_user WHERE m.guild_id = ? AND m.role = 'user' AND m.deleted_at IS NULL AND m.created_at >= ?`, [
+        req.scope.guildId,
+        since,
+      ]);
+      if (low?.r === null || low?.r === undefined) continue;
+      const rows = await this.ctx.read<Row>(bounded, [...values, low.r, since]);
+      if (rows.length >= want) return rows;
+    }
+    return null;
   }
 
   /**
