@@ -230,7 +230,7 @@ export class RecordingStore {
       await this.run(em, st.sql, st.params);
     }
 
-    // Edits (the text they replace kept first: revisions.ts), deletes, reactions and channels, in the order they came.
+    // Edits (the text they replace kept first: revisions.ts), metadata changes, deletes, reactions, poll votes and channels, in the order they came.
     for (const e of plan.events) {
       if (e.kind === 'edit') {
         const { content, escaped } = encodeContent(e.content);
@@ -238,6 +238,9 @@ export class RecordingStore {
         result.revisions += await this.run(em, rev.sql, rev.params, true);
         const st = this.sql.editMessage(e.discordMessageId, content, boolValue(driver, escaped), dateValue(driver, e.editedAt));
         result.edited += await this.run(em, st.sql, st.params);
+      } else if (e.kind === 'metadata') {
+        const st = this.sql.updateMetadata(e.discordMessageId, jsonValue(e.metadata)!);
+        result.metadata += await this.run(em, st.sql, st.params);
       } else if (e.kind === 'reaction') {
         const st = reactionStatement(driver, e, uuidV7());
         result.reactions += await this.run(em, st.sql, st.params, true);
