@@ -6,6 +6,7 @@ import { attachmentsOf, type AttachmentRecording } from './attachments/from-disc
 import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
 import { channelEvent } from './channel-events';
 import { metadataOf } from './message-metadata';
+import { pollVoteEvent } from './poll-vote-events';
 import { reactionEvent } from './reaction-events';
 import type { WriteQueue } from './write-queue';
 
@@ -25,7 +26,8 @@ const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, Me
 
 /**
  * gateway event → recorder → store. Works from raw MESSAGE_CREATE / MESSAGE_UPDATE /
- * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts; channel and
+ * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts; MESSAGE_POLL_VOTE_*:
+ * poll-vote-events.ts; channel and
  * thread dispatches: channel-events.ts) dispatches, so edits and deletes of messages sent before
  * the bot started (never cached) are recorded like any other, and the message cache can stay off.
  * Turns each into a plain RecordedEvent (no discord.js objects past this point) for the queue.
@@ -140,6 +142,10 @@ export class Recorder {
         case 'MESSAGE_REACTION_REMOVE_ALL':
         case 'MESSAGE_REACTION_REMOVE_EMOJI':
           if (this.inScope(packet.d.channel_id)) this.out(reactionEvent(packet.t, packet.d));
+          break;
+        case 'MESSAGE_POLL_VOTE_ADD':
+        case 'MESSAGE_POLL_VOTE_REMOVE':
+          if (this.inScope(packet.d.channel_id)) this.out(pollVoteEvent(packet.t, packet.d));
           break;
         case 'GUILD_CREATE':
         case 'CHANNEL_CREATE':

@@ -11,6 +11,7 @@ import type { UserStore } from '../database/stores/user.store';
 import { uuidV7 } from '../database/uuid-v7';
 import type { RecordedEvent, RecordingRequest, SessionRequest } from './events';
 import { channelStatement } from './channels';
+import { pollVoteStatement } from './poll-votes';
 import { reactionStatement } from './reactions';
 import { keepRevision } from './revisions';
 import { attachmentRows, insertAttachments } from './attachments/statements';
@@ -244,6 +245,9 @@ export class RecordingStore {
       } else if (e.kind === 'reaction') {
         const st = reactionStatement(driver, e, uuidV7());
         result.reactions += await this.run(em, st.sql, st.params, true);
+      } else if (e.kind === 'poll_vote') {
+        const st = pollVoteStatement(driver, e, uuidV7());
+        result.pollVotes += await this.run(em, st.sql, st.params, true);
       } else if (e.kind === 'channel') {
         for (const c of e.channels) {
           const st = channelStatement(driver, e, c, uuidV7());

@@ -3,6 +3,9 @@ import { DRIVERS } from '../helpers/databases';
 import { checkDiscordAfterEach, newChannel, newMember, startHarness, until, type Harness } from '../helpers/harness';
 import type { APIMessage } from 'discord.js';
 import { metadataOf } from '../../src/recording/message-metadata';
+import { reviveEvent, type QueuedEvent } from '../../src/recording/events';
+import { pollVoteEvent, type PollVoteEventName } from '../../src/recording/poll-vote-events';
+import type { PollVoteCount } from '../../src/database/stores/archive.store';
 
 /** Forwards, polls, stickers, webhook and system messages: from the local Discord through the real client to the database. */
 describe.each(DRIVERS)('message types on $driver', ({ driver, skip }) => {
@@ -21,6 +24,8 @@ describe.each(DRIVERS)('message types on $driver', ({ driver, skip }) => {
       5000,
       `message ${id} recorded`,
     );
+  /** A replay: the event as the journal or the spill file gives it back (JSON, dates revived). */
+  const replay = (e: QueuedEvent) => h.bot.queue.push(reviveEvent(JSON.parse(JSON.stringify(e)) as QueuedEvent) as never);
   const history = async (userId: string, channelId: string) =>
     (await h.emu.runCommand('history', {}, { userId, channelId }))
       .content!.split('\n')
@@ -80,9 +85,45 @@ describe.each(DRIVERS)('message types on $driver', ({ driver, skip }) => {
         results: { counts: [], finalized: false },
       },
     });
-    h.emu.votePoll({ channelId: polls, messageId: m.id, userId: ada, answerId: 1 });
-    h.emu.votePoll({ channelId: polls, messageId: m.id, userId: bob, answerId: 1 });
-    h.emu.votePoll({ channelId: polls, messageId: m.id, userId: bob, answerId: 2 });
+    // Votes: two people, one taken back; who voted for what at every step.
+    const sent: [PollVoteEventName, Record<string, unknown>][] = [];
+    const keep = (t: PollVoteEventName, d: Record<string, unknown> | null) => {
+      expect(d).not.toBeNull();
+      sent.push([t, d!]);
+    };
+    const expectVotes = (want: PollVoteCount[]) =>
+      until(
+        // Votes within one millisecond have no order: the voters compared as sets.
+        async () => (await h.bot.db.archive.pollVotesByDiscordId(m.id)).map((v) => ({ ...v, users: [...v.users].sort() })),
+        (v) => JSON.stringify(v) === JSON.stringify(want.map((w) => ({ ...w, users: [...w.users].sort() }))),
+        5000,
+        `votes ${JSON.stringify(want)}`,
+      );
+    keep('MESSAGE_POLL_VOTE_ADD', h.emu.votePoll({ channelId: polls, messageId: m.id, userId: ada, answerId: 1 }));
+    await expectVotes([{ answerId: 1, users: [ada] }]);
+    keep('MESSAGE_POLL_VOTE_ADD', h.emu.votePoll({ channelId: polls, messageId: m.id, userId: bob, answerId: 1 }));
+    keep('MESSAGE_POLL_VOTE_ADD', h.emu.votePoll({ channelId: polls, messageId: m.id, userId: ada, answerId: 2 }));
+    await expectVotes([
+      { answerId: 1, users: [ada, bob] },
+      { answerId: 2, users: [ada] },
+    ]);
+    keep('MESSAGE_POLL_VOTE_REMOVE', h.emu.unvotePoll({ channelId: polls, messageId: m.id, userId: ada, answerId: 1 }));
+    await expectVotes([
+      { answerId: 1, users: [bob] },
+      { answerId: 2, users: [ada] },
+    ]);
+    // Replayed (the whole run again, and from the middle on, as the journal replays a suffix): the same votes.
+    for (const [t, d] of [...sent, ...sent.slice(1)]) replay(pollVoteEvent(t, d as never));
+    await h.bot.queue.flush();
+    await expectVotes([
+      { answerId: 1, users: [bob] },
+      { answerId: 2, users: [ada] },
+    ]);
+    keep('MESSAGE_POLL_VOTE_ADD', h.emu.votePoll({ channelId: polls, messageId: m.id, userId: bob, answerId: 2 }));
+    await expectVotes([
+      { answerId: 1, users: [bob] },
+      { answerId: 2, users: [ada, bob] },
+    ]);
     const { result } = h.emu.endPoll(polls, m.id);
     const ended = await until(
       () => stored(m.id),
@@ -92,8 +133,8 @@ describe.each(DRIVERS)('message types on $driver', ({ driver, skip }) => {
     );
     expect(ended!.metadata!.poll!.results).toEqual({
       counts: [
-        { id: 1, count: 2 },
-        { id: 2, count: 1 },
+        { id: 1, count: 1 },
+        { id: 2, count: 2 },
       ],
       finalized: true,
     });
@@ -103,6 +144,19 @@ describe.each(DRIVERS)('message types on $driver', ({ driver, skip }) => {
     const pollResult = await recorded(result.id);
     expect(pollResult).toMatchObject({ role: 'system', replyToId: m.id, metadata: { type: 46, embeds: [{ type: 'poll_result' }] } });
     expect(await history(ada, polls)).toEqual(['📊 poll: Lunch? (ended)']);
+    // The votes stay as they were when it ended.
+    await expectVotes([
+      { answerId: 1, users: [bob] },
+      { answerId: 2, users: [ada, bob] },
+    ]);
+
+    // A vote on a poll never recorded changes nothing and breaks nothing.
+    const ghost = h.emu.sendMessage({ channelId: newChannel(h, 'elsewhere'), authorId: ada, content: '', poll: { question: 'Gone?', answers: ['yes'] } });
+    await recorded(ghost.id);
+    await h.bot.db.write('test', (em) => em.query(`DELETE FROM "messages" WHERE "discord_message_id" = '${ghost.id}'`));
+    h.emu.votePoll({ channelId: ghost.channel_id, messageId: ghost.id, userId: bob, answerId: 1 });
+    await h.bot.queue.flush();
+    expect(await h.bot.db.archive.pollVotesByDiscordId(ghost.id)).toEqual([]);
   });
 
   it.skipIf(skip)('a webhook’s message keeps its webhook id and is authored by the webhook under the name it posted as; a system message keeps its type', async () => {
