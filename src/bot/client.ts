@@ -1,10 +1,19 @@
 import { Client, Events, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
 
 /**
- * Guilds, guild messages, DMs, their reactions (not privileged), and message content (privileged:
- * switch it on in the developer portal).
+ * Guilds, guild messages, DMs, their reactions and poll votes (not privileged), and message content
+ * (privileged: switch it on in the developer portal).
  */
-export const BOT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessages, GatewayIntentBits.DirectMessageReactions, GatewayIntentBits.MessageContent];
+export const BOT_INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
+  GatewayIntentBits.GuildMessagePolls,
+  GatewayIntentBits.DirectMessages,
+  GatewayIntentBits.DirectMessageReactions,
+  GatewayIntentBits.DirectMessagePolls,
+  GatewayIntentBits.MessageContent,
+];
 
 /**
  * The client options the bot runs with (the benchmark's ceiling client uses the same ones).
@@ -59,6 +68,8 @@ const MESSAGE_EVENTS: Record<string, Events> = {
   MESSAGE_REACTION_REMOVE: Events.MessageReactionRemove,
   MESSAGE_REACTION_REMOVE_ALL: Events.MessageReactionRemoveAll,
   MESSAGE_REACTION_REMOVE_EMOJI: Events.MessageReactionRemoveEmoji,
+  MESSAGE_POLL_VOTE_ADD: Events.MessagePollVoteAdd,
+  MESSAGE_POLL_VOTE_REMOVE: Events.MessagePollVoteRemove,
 };
 
 /**

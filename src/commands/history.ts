@@ -2,6 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { StoredRevision } from '../database/stores/archive.store';
 import { integerOption } from './lib/options';
 import { oneLine, personOf, plural, when } from './lib/format';
+import { messageText } from './lib/message-text';
 import type { SlashCommand } from './types';
 
 const LIMIT = { min: 1, max: 50, fallback: 10 };
@@ -39,7 +40,7 @@ export const history: SlashCommand = {
     let used = 0;
     let shown = 0;
     for (const m of newest) {
-      const block = [`${when(m.createdAt, 't')} ${oneLine(m.content, LINE_MAX) || '*(no text)*'}${m.editedAt ? ' *(edited)*' : ''}`];
+      const block = [`${when(m.createdAt, 't')} ${oneLine(messageText(m), LINE_MAX) || '*(no text)*'}${m.editedAt ? ' *(edited)*' : ''}`];
       for (const v of earlier.get(m.id) ?? []) block.push(`  ↳ before ${when(v.replacedAt, 't')}: ${oneLine(v.content, VERSION_MAX) || '*(no text)*'}`);
       const size = block.reduce((n, l) => n + l.length + 1, 0);
       if (used + size > BUDGET) break;

@@ -50,7 +50,7 @@ async function exportData(ctx: CommandContext): Promise<void> {
   const out = await writePersonalExport(i.user.id, ctx.db.privacy.exportParts(personOf(i)), i.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT);
   try {
     const { counts, file } = out;
-    if (!counts.user && !counts.schedulesCreated && !counts.reactions) {
+    if (!counts.user && !counts.schedulesCreated && !counts.reactions && !counts.pollVotes) {
       await ctx.reply({ content: NOTHING, ephemeral: true });
       return;
     }
@@ -61,6 +61,7 @@ async function exportData(ctx: CommandContext): Promise<void> {
     const parts = [plural(counts.sessions, 'session'), plural(counts.messages, 'message')];
     if (counts.revisions) parts.push(plural(counts.revisions, 'earlier version'));
     if (counts.reactions) parts.push(plural(counts.reactions, 'reaction'));
+    if (counts.pollVotes) parts.push(plural(counts.pollVotes, 'poll vote'));
     if (counts.attachments) parts.push(`${plural(counts.attachments, 'attachment')} (described; the files are not in the export)`);
     parts.push(plural(counts.tasks, 'task'));
     await ctx.reply({

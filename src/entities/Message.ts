@@ -5,16 +5,76 @@ import { Session } from './Session';
 export const MESSAGE_ROLES = ['user', 'assistant', 'system'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-/** Attachment and embed metadata kept with a message (never the files themselves). */
-export interface MessageMetadata {
-  /** Discord message type (0 default, 19 reply, 7 member join, 6 pin…). */
+/** An attachment as kept in a message's metadata (the file itself, when kept, is in `attachments`). */
+export interface MetadataAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  contentType?: string | null;
+  url?: string;
+}
+
+/** An embed's outline. */
+export interface MetadataEmbed {
+  type?: string;
+  title?: string;
+  url?: string;
+}
+
+/** A sticker sent with a message (Discord's sticker item: id, name, format type). */
+export interface MetadataSticker {
+  id: string;
+  name: string;
+  formatType: number;
+}
+
+/**
+ * A forwarded message (message_reference type 1): where it came from and what it said when
+ * forwarded (Discord's `message_snapshots[0].message`). The forward's own `content` is empty on
+ * Discord; the snapshot's text is kept here.
+ */
+export interface MetadataForward {
+  guildId: string | null;
+  channelId: string | null;
+  messageId: string | null;
+  /** The snapshot's text ('' when RECORD_CONTENT is off). */
+  content: string;
+  /** The origin's type (0 default…), when not 0. */
   type?: number;
-  attachments?: { id: string; filename: string; size: number; contentType?: string | null; url?: string }[];
-  embeds?: { type?: string; title?: string; url?: string }[];
-  stickers?: string[];
+  /** When the origin was sent (ISO), as the snapshot says. */
+  sentAt?: string | null;
+  attachments?: MetadataAttachment[];
+  embeds?: MetadataEmbed[];
+  stickers?: MetadataSticker[];
+}
+
+/** A poll as last seen: question, answers, and its results (final once `finalized`, when it ended). */
+export interface MetadataPoll {
+  question: string;
+  answers: { id: number; text: string | null; emoji: string | null }[];
+  /** When it ends (ISO), null for a poll without an end. */
+  expiry: string | null;
+  allowMultiselect: boolean;
+  layoutType?: number;
+  /** Votes per answer id as Discord counted them; absent until Discord sent some. */
+  results?: { counts: { id: number; count: number }[]; finalized: boolean };
+}
+
+/** What a message carries beside its text (never the files themselves). */
+export interface MessageMetadata {
+  /** Discord message type (0 default, 19 reply, 7 member join, 6 pin, 46 poll result…). */
+  type?: number;
+  attachments?: MetadataAttachment[];
+  embeds?: MetadataEmbed[];
+  /** Sticker items; a sticker's name alone in rows recorded before stickers kept their id. */
+  stickers?: (MetadataSticker | string)[];
   interaction?: { name?: string; userId?: string };
-  /** A poll's question (`/search has:poll`). */
-  poll?: { question?: string };
+  /** Sent by a webhook (not an interaction's response): the webhook's id (also the author's). */
+  webhookId?: string;
+  forward?: MetadataForward;
+  poll?: MetadataPoll;
+  /** Parts of the Discord message the recorder could not read (logged with the message id); the rest is kept. */
+  unreadable?: string[];
 }
 
 /**

@@ -74,6 +74,28 @@ export interface RecordedEdit {
   full?: RecordedCreate | null;
 }
 
+/**
+ * Discord's own change to what a message carries beside its text, with no edit (a poll's results
+ * when it ends): the stored metadata is replaced, no revision is kept.
+ */
+export interface RecordedMetadata {
+  kind: 'metadata';
+  discordMessageId: string;
+  metadata: MessageMetadata;
+}
+
+/** A vote on a poll added or taken back (MESSAGE_POLL_VOTE_ADD / _REMOVE). */
+export interface RecordedPollVote {
+  kind: 'poll_vote';
+  action: 'add' | 'remove';
+  discordMessageId: string;
+  /** Who voted. */
+  userId: string;
+  answerId: number;
+  /** When the bot saw it (`add`). */
+  createdAt?: Date;
+}
+
 /** A reaction added or removed (`reactions.ts`): one person's, all of one emoji's, or all of a message's. */
 export interface RecordedReaction {
   kind: 'reaction';
@@ -126,7 +148,7 @@ export interface RecordedChannel {
   archived: boolean;
 }
 
-export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedDelete | RecordedReaction | RecordedChannels;
+export type RecordedEvent = RecordedCreate | RecordedEdit | RecordedMetadata | RecordedDelete | RecordedReaction | RecordedPollVote | RecordedChannels;
 
 /** Erase a person (`/mydata forget`, `/privacy forget`): applied after everything received before it. */
 export interface ForgetRequest {
@@ -167,7 +189,7 @@ export function isRequest(e: QueuedEvent): e is RecordingRequest {
 /** The Discord message ids an event is about (for logs). */
 export function messageIds(e: QueuedEvent): string[] {
   if (e.kind === 'delete') return e.discordMessageIds;
-  if (e.kind === 'create' || e.kind === 'edit' || e.kind === 'reaction') return [e.discordMessageId];
+  if (e.kind === 'create' || e.kind === 'edit' || e.kind === 'metadata' || e.kind === 'reaction' || e.kind === 'poll_vote') return [e.discordMessageId];
   return [];
 }
 
@@ -175,7 +197,7 @@ export function messageIds(e: QueuedEvent): string[] {
 export function concerns(e: QueuedEvent, discordUserId: string): boolean {
   if (e.kind === 'create') return e.author.id === discordUserId || e.sessionOwner?.id === discordUserId;
   if (e.kind === 'edit') return !!e.full && (e.full.author.id === discordUserId || e.full.sessionOwner?.id === discordUserId);
-  if (e.kind === 'reaction') return e.userId === discordUserId;
+  if (e.kind === 'reaction' || e.kind === 'poll_vote') return e.userId === discordUserId;
   return false;
 }
 

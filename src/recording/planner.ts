@@ -43,8 +43,12 @@ export interface BatchResult {
   edited: number;
   /** Earlier versions kept by edits (`message_revisions`). */
   revisions: number;
+  /** Messages whose metadata Discord changed without an edit (a poll's results). */
+  metadata: number;
   /** Reaction rows added or removed. */
   reactions: number;
+  /** Poll vote rows added or removed. */
+  pollVotes: number;
   /** Channel rows written (channels.ts). */
   channels: number;
   deleted: number;
@@ -97,7 +101,7 @@ export class RecordingPlanner {
 
   /** Plans a batch on top of the batches planned before it; `accept` it once it is staged. */
   async plan(events: RecordedEvent[], lookups: PlannerLookups): Promise<BatchPlan> {
-    const result: BatchResult = { inserted: 0, duplicates: 0, edited: 0, revisions: 0, reactions: 0, channels: 0, deleted: 0, usersCreated: 0, sessionsCreated: 0, unanswered: 0 };
+    const result: BatchResult = { inserted: 0, duplicates: 0, edited: 0, revisions: 0, metadata: 0, reactions: 0, pollVotes: 0, channels: 0, deleted: 0, usersCreated: 0, sessionsCreated: 0, unanswered: 0 };
     const staged: Staged = { users: new Map(), sessions: new Map(), messages: { creates: [], userIds: new Map() } };
 
     // Edits of messages never recorded become creates (with edited_at) when Discord sent the full message.

@@ -1,10 +1,12 @@
-import { Events, MessageFlags, MessageType, PermissionFlagsBits, type Client } from 'discord.js';
+import { Events, MessageFlags, MessageReferenceType, MessageType, PermissionFlagsBits, type Client } from 'discord.js';
 import type { GatewayDispatchPayload, APIMessage, GatewayMessageUpdateDispatchData, GatewayMessageDeleteDispatchData, GatewayMessageDeleteBulkDispatchData } from 'discord.js';
 import type { MessageRole } from '../entities/Message';
 import type { Logger } from '../logger';
 import { attachmentsOf, type AttachmentRecording } from './attachments/from-discord';
 import { recordedAuthor, type RecordedAuthor, type RecordedCreate, type RecordedEvent } from './events';
 import { channelEvent } from './channel-events';
+import { metadataOf } from './message-metadata';
+import { pollVoteEvent } from './poll-vote-events';
 import { reactionEvent } from './reaction-events';
 import type { WriteQueue } from './write-queue';
 
@@ -24,7 +26,8 @@ const PERSON_TYPES = new Set<number>([MessageType.Default, MessageType.Reply, Me
 
 /**
  * gateway event → recorder → store. Works from raw MESSAGE_CREATE / MESSAGE_UPDATE /
- * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts; channel and
+ * MESSAGE_DELETE / MESSAGE_DELETE_BULK (and MESSAGE_REACTION_*: reaction-events.ts; MESSAGE_POLL_VOTE_*:
+ * poll-vote-events.ts; channel and
  * thread dispatches: channel-events.ts) dispatches, so edits and deletes of messages sent before
  * the bot started (never cached) are recorded like any other, and the message cache can stay off.
  * Turns each into a plain RecordedEvent (no discord.js objects past this point) for the queue.
@@ -140,6 +143,10 @@ export class Recorder {
         case 'MESSAGE_REACTION_REMOVE_EMOJI':
           if (this.inScope(packet.d.channel_id)) this.out(reactionEvent(packet.t, packet.d));
           break;
+        case 'MESSAGE_POLL_VOTE_ADD':
+        case 'MESSAGE_POLL_VOTE_REMOVE':
+          if (this.inScope(packet.d.channel_id)) this.out(pollVoteEvent(packet.t, packet.d));
+          break;
         case 'GUILD_CREATE':
         case 'CHANNEL_CREATE':
         case 'CHANNEL_UPDATE':
@@ -198,6 +205,7 @@ export class Recorder {
       const iu = d.interaction_metadata?.user ?? d.interaction?.user;
       if (iu) sessionOwner = recordedAuthor(iu);
     }
+    const ref = d.message_reference;
     const ev: RecordedCreate = {
       kind: 'create',
       discordMessageId: d.id,
@@ -209,13 +217,30 @@ export class Recorder {
       content: this.opts.recordContent ? this.wellFormed(d.content, d.id) : '',
       createdAt: new Date(d.timestamp),
       editedAt: d.edited_timestamp ? new Date(d.edited_timestamp) : null,
-      replyToId: d.message_reference?.message_id && (d.message_reference.channel_id ?? d.channel_id) === d.channel_id ? d.message_reference.message_id : null,
-      metadata: metadataOf(d),
+      // A forward's reference is its origin, not a message it answers.
+      replyToId: ref?.message_id && ref.type !== MessageReferenceType.Forward && (ref.channel_id ?? d.channel_id) === d.channel_id ? ref.message_id : null,
+      metadata: this.metadata(d),
     };
-    // Only when there are some: most messages have none, and every event is journalled.
-    const files = attachmentsOf(d.attachments, this.opts.attachments, this.opts.recordContent);
-    if (files) ev.attachments = files;
+    // Only when there are some: most messages have none, and every event is journalled. A
+    // forward's files are its snapshot's (the forward itself has none).
+    try {
+      const snapshot = ref?.type === MessageReferenceType.Forward ? d.message_snapshots?.[0]?.message : undefined;
+      const list = snapshot?.attachments?.length ? [...(d.attachments ?? []), ...snapshot.attachments] : d.attachments;
+      const files = attachmentsOf(list, this.opts.attachments, this.opts.recordContent);
+      if (files) ev.attachments = files;
+    } catch (e) {
+      this.logger.warn({ source: 'recorder', messageId: d.id, err: (e as Error).message }, `recorder: message ${d.id}: could not read its attachments; stored without their files`);
+    }
     return ev;
+  }
+
+  /** The message's metadata (message-metadata.ts); a part that could not be read is logged with the message id. */
+  private metadata(d: APIMessage): RecordedCreate['metadata'] {
+    const { metadata, problems } = metadataOf(d, this.opts.recordContent);
+    for (const p of problems) {
+      this.logger.warn({ source: 'recorder', messageId: d.id, part: p.part, err: p.error }, `recorder: message ${d.id}: could not read its ${p.part} (${p.error}); stored with the rest`);
+    }
+    return metadata;
   }
 
   private onUpdate(d: GatewayMessageUpdateDispatchData): void {
@@ -228,6 +253,10 @@ export class Recorder {
       if (me && d.author?.id === me && d.interaction_metadata && d.timestamp) {
         const ev = this.toCreate(d as APIMessage);
         if (ev) this.out(ev);
+      } else if (d.poll && d.author && d.timestamp) {
+        // A poll's results (Discord sends them when it ends): the metadata changes, no revision is kept.
+        const metadata = this.metadata(d as APIMessage);
+        if (metadata) this.out({ kind: 'metadata', discordMessageId: d.id, metadata });
       }
       return;
     }
@@ -244,16 +273,4 @@ export class Recorder {
     if (!this.inScope(d.channel_id)) return;
     this.out({ kind: 'delete', discordMessageIds: [...d.ids], deletedAt: new Date() });
   }
-}
-
-function metadataOf(d: APIMessage): RecordedCreate['metadata'] {
-  const meta: NonNullable<RecordedCreate['metadata']> = {};
-  if (d.type !== MessageType.Default) meta.type = d.type;
-  if (d.attachments?.length) meta.attachments = d.attachments.map((a) => ({ id: a.id, filename: a.filename, size: a.size, contentType: a.content_type ?? null, url: a.url }));
-  if (d.embeds?.length) meta.embeds = d.embeds.map((e) => ({ type: e.type, title: e.title, url: e.url }));
-  if (d.sticker_items?.length) meta.stickers = d.sticker_items.map((s) => s.name);
-  if (d.poll) meta.poll = { question: d.poll.question?.text };
-  const im = d.interaction_metadata;
-  if (im) meta.interaction = { name: (im as { name?: string }).name, userId: im.user.id };
-  return Object.keys(meta).length ? meta : null;
 }

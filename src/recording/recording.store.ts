@@ -11,6 +11,7 @@ import type { UserStore } from '../database/stores/user.store';
 import { uuidV7 } from '../database/uuid-v7';
 import type { RecordedEvent, RecordingRequest, SessionRequest } from './events';
 import { channelStatement } from './channels';
+import { pollVoteStatement } from './poll-votes';
 import { reactionStatement } from './reactions';
 import { keepRevision } from './revisions';
 import { attachmentRows, insertAttachments } from './attachments/statements';
@@ -230,7 +231,7 @@ export class RecordingStore {
       await this.run(em, st.sql, st.params);
     }
 
-    // Edits (the text they replace kept first: revisions.ts), deletes, reactions and channels, in the order they came.
+    // Edits (the text they replace kept first: revisions.ts), metadata changes, deletes, reactions, poll votes and channels, in the order they came.
     for (const e of plan.events) {
       if (e.kind === 'edit') {
         const { content, escaped } = encodeContent(e.content);
@@ -238,9 +239,15 @@ export class RecordingStore {
         result.revisions += await this.run(em, rev.sql, rev.params, true);
         const st = this.sql.editMessage(e.discordMessageId, content, boolValue(driver, escaped), dateValue(driver, e.editedAt));
         result.edited += await this.run(em, st.sql, st.params);
+      } else if (e.kind === 'metadata') {
+        const st = this.sql.updateMetadata(e.discordMessageId, jsonValue(e.metadata)!);
+        result.metadata += await this.run(em, st.sql, st.params);
       } else if (e.kind === 'reaction') {
         const st = reactionStatement(driver, e, uuidV7());
         result.reactions += await this.run(em, st.sql, st.params, true);
+      } else if (e.kind === 'poll_vote') {
+        const st = pollVoteStatement(driver, e, uuidV7());
+        result.pollVotes += await this.run(em, st.sql, st.params, true);
       } else if (e.kind === 'channel') {
         for (const c of e.channels) {
           const st = channelStatement(driver, e, c, uuidV7());

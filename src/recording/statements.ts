@@ -118,6 +118,11 @@ export function statementsFor(driver: Driver) {
       sql: d.editMessage,
       params: driver === 'sqlite' ? [content, escaped, editedAt, discordMessageId, editedAt] : [content, escaped, editedAt, discordMessageId],
     }),
+    /** Discord's change to a message's metadata (a poll's results): replaces it, the text untouched. */
+    updateMetadata: (discordMessageId: string, metadata: string): Statement => ({
+      sql: `UPDATE "messages" SET "metadata" = ${placeholder(driver, 1)} WHERE "discord_message_id" = ${placeholder(driver, 2)}`,
+      params: [metadata, discordMessageId],
+    }),
     deleteMessages: (ids: string[], deletedAt: unknown): Statement => ({
       sql: `UPDATE "messages" SET "deleted_at" = ${placeholder(driver, 1)} WHERE "deleted_at" IS NULL AND "discord_message_id" IN (${inList(driver, ids.length, 2)})`,
       params: [deletedAt, ...ids],

@@ -1,6 +1,6 @@
 /**
  * The sandbox's database panel for the local Discord's web view: the rows recorded for the last
- * messages (messages, their revisions, reactions and attachments, their sessions, their users) and `bot_status`, editable. The emulator knows
+ * messages (messages, their revisions, reactions, poll votes and attachments, their sessions, their users) and `bot_status`, editable. The emulator knows
  * nothing of the bot's database; it is given this provider of rows and edits.
  *
  * An edit of `bot_status` is a direct database write from a connection of its own, as an operator
@@ -57,6 +57,7 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
       }
       const reactions = await forMessages('SELECT message_id, emoji, emoji_name, discord_user_id, burst, created_at FROM reactions WHERE message_id IN (?) ORDER BY created_at DESC');
       for (const r of reactions) r.burst = Boolean(r.burst);
+      const pollVotes = await forMessages('SELECT message_id, answer_id, discord_user_id, created_at FROM poll_votes WHERE message_id IN (?) ORDER BY created_at DESC');
       const attachments = await forMessages('SELECT message_id, filename, content_type, size, state, sha256, stored_path, error FROM attachments WHERE message_id IN (?) ORDER BY created_at DESC');
       const statuses = await db.read<Record<string, unknown>>('SELECT id, is_active, status, activity_type, activity, url, updated_at FROM bot_status ORDER BY id', []);
       for (const s of statuses) s.is_active = Boolean(s.is_active);
@@ -72,6 +73,7 @@ export function databasePanel(bot: Bot, config: DatabaseConfig, title: string): 
         { name: 'messages', note: `The last ${LAST_MESSAGES} recorded, newest first.`, columns: columns(messages, ['id', 'role', 'content', 'discord_message_id', 'session_id']), rows: messages },
         { name: 'message_revisions', note: 'The earlier versions of those messages (an edit keeps what it replaced).', columns: columns(revisions, ['id', 'message_id', 'content', 'edited_at', 'replaced_at']), rows: revisions },
         { name: 'reactions', note: 'Who reacted to those messages, with what.', columns: columns(reactions, ['message_id', 'emoji', 'emoji_name', 'discord_user_id', 'burst', 'created_at']), rows: reactions },
+        { name: 'poll_votes', note: 'Who voted on the polls among those messages, for which answer.', columns: columns(pollVotes, ['message_id', 'answer_id', 'discord_user_id', 'created_at']), rows: pollVotes },
         {
           name: 'attachments',
           note: 'Their files: metadata, and where the file is stored once downloaded.',

@@ -283,6 +283,67 @@ describe.each(DRIVERS)('/mydata on $driver', ({ driver, skip }) => {
     expect((await h.bot.db.privacy.summarize(discord(bob))).reactions.count).toBe(1);
   });
 
+  it.skipIf(skip)("forget covers poll votes and what polls and forwards carry: nothing of the person's is left in any table", async () => {
+    const { general, ada, bob } = await seed();
+    const dee = newMember(h, 'dee'); // only ever votes: no user row
+    const hersPoll = h.emu.sendMessage({ channelId: general, authorId: ada, content: '', poll: { question: 'ada-poll question?', answers: ['ada-answer one', 'ada-answer two'] } });
+    const bobsPoll = h.emu.sendMessage({ channelId: general, authorId: bob, content: '', poll: { question: 'bob-poll?', answers: ['yes', 'no'] } });
+    const quoted = h.emu.sendMessage({ channelId: general, authorId: bob, content: 'bob-4 worth forwarding' });
+    const forward = h.emu.forwardMessage({ from: { channelId: general, messageId: quoted.id }, channelId: general, authorId: ada });
+    await until(
+      () => h.bot.db.messages.getByDiscordId(forward.id),
+      (m) => !!m,
+    );
+    h.emu.votePoll({ channelId: general, messageId: bobsPoll.id, userId: ada, answerId: 1 });
+    h.emu.votePoll({ channelId: general, messageId: bobsPoll.id, userId: bob, answerId: 2 });
+    h.emu.votePoll({ channelId: general, messageId: bobsPoll.id, userId: dee, answerId: 2 });
+    h.emu.votePoll({ channelId: general, messageId: hersPoll.id, userId: bob, answerId: 2 });
+    await until(
+      () => h.bot.db.archive.pollVotesByDiscordId(bobsPoll.id),
+      (v) => v.reduce((n, a) => n + a.users.length, 0) === 3,
+    );
+    await until(
+      () => h.bot.db.archive.pollVotesByDiscordId(hersPoll.id),
+      (v) => v.length === 1,
+    );
+
+    const show = await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'show' });
+    expect(show.content).toMatch(/• Poll votes you cast: 1 \(<t:\d+:d> – <t:\d+:d>\)/);
+    const exported = JSON.parse((await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'export' })).attachments[0].data.toString('utf8'));
+    expect(exported.pollVotes.map((v: { answerId: number; discordMessageId: string; discordUserId: string }) => [v.answerId, v.discordMessageId, v.discordUserId])).toEqual([[1, bobsPoll.id, ada]]);
+    const deeShow = await h.emu.runCommand('mydata', {}, { userId: dee, channelId: general, subcommand: 'show' });
+    expect(deeShow.content).toMatch(/^\*\*What I store about you\*\*\n• Poll votes you cast: 1 /);
+
+    const adaRow = (await h.bot.db.users.getUserByChannel(discord(ada)))!;
+    const sessions = await h.bot.db.sessions.listSessionsForUser(adaRow.id);
+    const messageIds = (await Promise.all(sessions.map((x) => h.bot.db.messages.listBySession(x.id, { includeDeleted: true })))).flat().map((m) => m.id);
+    const hers = [ada, dee, adaRow.id, ...sessions.map((x) => x.id), ...messageIds, 'ada-poll', 'ada-answer'];
+
+    const offer = await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'forget' });
+    const done = await h.emu.clickButton({ interaction: offer, customId: buttons(offer)[0], userId: ada, channelId: general });
+    expect(done.content).toMatch(/, 1 poll vote, the user record\./);
+    const deeOffer = await h.emu.runCommand('mydata', {}, { userId: dee, channelId: general, subcommand: 'forget' });
+    const deeDone = await h.emu.clickButton({ interaction: deeOffer, customId: buttons(deeOffer)[0], userId: dee, channelId: general });
+    expect(deeDone.content).toMatch(/, 1 poll vote\.$/);
+    await h.bot.queue.flush();
+
+    const left: string[] = [];
+    for (const table of ['users', 'sessions', 'messages', 'message_revisions', 'reactions', 'poll_votes', 'attachments', 'tasks', 'schedules']) {
+      for (const row of await h.bot.db.manager.query(`SELECT * FROM "${table}"`)) {
+        const text = JSON.stringify(row);
+        if (hers.some((x) => text.includes(x))) left.push(`${table}: ${text}`);
+      }
+    }
+    expect(left).toEqual([]);
+    // Bob's vote on his own poll stays; his vote on hers went with her poll.
+    expect(await h.bot.db.archive.pollVotesByDiscordId(bobsPoll.id)).toEqual([{ answerId: 2, users: [bob] }]);
+    expect(await h.bot.db.archive.pollVotesByDiscordId(hersPoll.id)).toEqual([]);
+    expect((await h.bot.db.privacy.summarize(discord(bob))).pollVotes.count).toBe(1);
+    // The message she forwarded is bob's and stays.
+    expect((await h.bot.db.messages.getByDiscordId(quoted.id))?.content).toBe('bob-4 worth forwarding');
+    expect(await h.bot.db.messages.getByDiscordId(forward.id)).toBeNull();
+  });
+
   it.skipIf(skip)('the person is recorded afresh when they write again', async () => {
     const { general, ada } = await seed();
     const offer = await h.emu.runCommand('mydata', {}, { userId: ada, channelId: general, subcommand: 'forget' });

@@ -163,4 +163,26 @@ describe.each(DRIVERS)('message retention ($driver)', ({ driver, skip }) => {
     expect(h.logs.find(/^message retention: deleted \d+ message/).length).toBeGreaterThanOrEqual(1);
     expect((await run('retention', {}, 'run')).content).toBe('Nothing is past its retention.');
   });
+  it.skipIf(skip)('a purged poll takes its votes with it; a poll kept keeps them', async () => {
+    const ada = newMember(h, 'ada');
+    const bob = newMember(h, 'bob');
+    const old = newChannel(h, 'old-polls');
+    const kept = newChannel(h, 'kept-polls');
+    await run('retention', { channel: kept, days: 0 }, 'set');
+    const gone = h.emu.sendMessage({ channelId: old, authorId: ada, content: '', poll: { question: 'Old?', answers: ['a', 'b'] } });
+    const stays = h.emu.sendMessage({ channelId: kept, authorId: ada, content: '', poll: { question: 'Kept?', answers: ['a', 'b'] } });
+    await recorded([gone.id, stays.id]);
+    h.emu.votePoll({ channelId: old, messageId: gone.id, userId: bob, answerId: 1 });
+    h.emu.votePoll({ channelId: kept, messageId: stays.id, userId: bob, answerId: 2 });
+    await until(
+      async () => (await h.bot.db.archive.pollVotesByDiscordId(gone.id)).length + (await h.bot.db.archive.pollVotesByDiscordId(stays.id)).length,
+      (n) => n === 2,
+      5000,
+      'votes',
+    );
+    await h.bot.retention.purge(new Date(Date.now() + 200 * DAY));
+    expect(await h.bot.db.messages.getByDiscordId(gone.id)).toBeNull();
+    expect(await h.bot.db.manager.query(`SELECT * FROM "poll_votes" WHERE "discord_user_id" = '${bob}' AND "answer_id" = 1`)).toEqual([]);
+    expect(await h.bot.db.archive.pollVotesByDiscordId(stays.id)).toEqual([{ answerId: 2, users: [bob] }]);
+  });
 });

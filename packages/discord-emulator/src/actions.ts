@@ -29,7 +29,10 @@ export class Actions {
     const bot = this.state.botUser.id;
     if (d.author.id === bot || d.mentions.some((u) => (u as { id: string }).id === bot)) return d;
     const { poll: _poll, ...rest } = d;
-    return { ...rest, content: '', embeds: [], attachments: [], components: [] };
+    const out: EmuMessage = { ...rest, content: '', embeds: [], attachments: [], components: [] };
+    // A forward's snapshot is content too.
+    if (Array.isArray(d.message_snapshots)) out.message_snapshots = (d.message_snapshots as { message: object }[]).map((s) => ({ message: { ...s.message, content: '', embeds: [], attachments: [], components: [] } }));
+    return out;
   };
 
   /** Stores a message and dispatches MESSAGE_CREATE (ephemeral messages are stored aside and not dispatched, as on Discord). */

@@ -5,6 +5,7 @@ import { Gateway } from './gateway';
 import { Interactions } from './interactions';
 import { ALL_INTENTS, DEFAULT_BOT_PERMISSIONS, makeUser } from './payloads';
 import { RateLimiter } from './ratelimit';
+import { Polls } from './polls';
 import { Reactions } from './reactions';
 import { snowflake } from './snowflake';
 import { State } from './state';
@@ -19,6 +20,7 @@ export class Core {
   readonly actions: Actions;
   readonly interactions: Interactions;
   readonly reactions: Reactions;
+  readonly polls: Polls;
   readonly limiter: RateLimiter;
   /** Signed, expiring attachment links and their failures (cdn.ts). */
   readonly cdn: Cdn;
@@ -58,6 +60,7 @@ export class Core {
     this.actions = new Actions(this.state, this.gateway, (e) => this.emit(e));
     this.interactions = new Interactions(this);
     this.reactions = new Reactions(this.state, this.gateway, (message) => this.emit({ type: 'message_update', message }));
+    this.polls = new Polls(this.state, this.gateway, this.actions);
     this.limiter = new RateLimiter(options.rateLimit === undefined ? { perRoute: 50, windowMs: 1000 } : options.rateLimit);
     this.interactionResponseMs = options.interactionResponseMs ?? 3000;
     this.cdn = new Cdn(options.attachmentTtlMs);

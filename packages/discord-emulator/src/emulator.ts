@@ -1,7 +1,11 @@
 /** The handle tests, the sandbox and the benchmarks use. */
+import { randomBytes } from 'node:crypto';
+import { Intents } from './payloads';
 import { Core } from './core';
 import { flood, type FloodOptions, type FloodResult } from './flood';
 import type { EmojiInput } from './reactions';
+import { pollObject, type PollInput } from './polls';
+import type { EmuWebhook } from './rest/webhooks';
 import { HttpServer } from './server';
 import { discordTimestamp, snowflake } from './snowflake';
 import { contentTypeOf, pngSize } from './rest/messagebody';
@@ -120,8 +124,10 @@ export class DiscordEmulator {
     type?: number;
     id?: string;
     timestamp?: Date;
-    /** A poll object (Discord's shape: `question: { text }`, `answers`, `expiry`, …), sent as given. */
-    poll?: object;
+    /** Stickers sent with it (`sticker_items`; format 1 PNG, 2 APNG, 3 Lottie, 4 GIF). */
+    stickers?: { id?: string; name: string; formatType?: number }[];
+    /** A poll (polls.ts): answer ids from 1. */
+    poll?: PollInput;
   }): EmuMessage {
     const { state } = this.core;
     state.channel(o.channelId);
@@ -143,10 +149,53 @@ export class DiscordEmulator {
       attachments: files.map((f) => f.attachment),
       replyTo: o.replyTo,
     });
-    if (o.poll) m.poll = o.poll;
+    if (o.stickers?.length) m.sticker_items = o.stickers.map((s) => ({ id: s.id ?? snowflake(), name: s.name, format_type: s.formatType ?? 1 }));
+    if (o.poll) m.poll = pollObject(o.poll);
     for (const f of files)
       if (f.data) state.storeAttachment({ messageId: m.id, channelId: o.channelId, attachmentId: f.attachment.id, filename: f.attachment.filename, contentType: f.attachment.content_type ?? 'application/octet-stream', data: f.data });
     return this.core.actions.postMessage(m);
+  }
+
+  /**
+   * A user forwards a message to a channel: a message of type 0 with empty content, a
+   * message_reference of type 1 (FORWARD) to the origin, `message_snapshots` with the origin's
+   * content, attachments, embeds and stickers as they are now, and the HAS_SNAPSHOT flag.
+   */
+  forwardMessage(o: { from: { channelId: string; messageId: string }; channelId: string; authorId: string; id?: string }): EmuMessage {
+    const { state } = this.core;
+    const origin = this.storedMessage(o.from.channelId, o.from.messageId);
+    const m = state.buildMessage({ id: o.id, channelId: o.channelId, author: state.user(o.authorId), content: '', flags: 1 << 14 });
+    const guildId = state.channels.get(o.from.channelId)?.guild_id;
+    m.message_reference = { type: 1, channel_id: o.from.channelId, message_id: origin.id, ...(guildId ? { guild_id: guildId } : {}) };
+    const snapshot: Record<string, unknown> = {
+      type: origin.type,
+      content: origin.content,
+      embeds: origin.embeds,
+      attachments: origin.attachments,
+      timestamp: origin.timestamp,
+      edited_timestamp: origin.edited_timestamp,
+      flags: origin.flags,
+      mentions: origin.mentions,
+      mention_roles: origin.mention_roles,
+      components: origin.components,
+    };
+    if (origin.sticker_items) snapshot.sticker_items = origin.sticker_items;
+    m.message_snapshots = [{ message: snapshot }];
+    return this.core.actions.postMessage(m);
+  }
+
+  /** A webhook in a channel; POST /api/v10/webhooks/{id}/{token} (no Authorization) posts as it (rest/webhooks.ts). */
+  createWebhook(o: { channelId: string; name: string }): EmuWebhook {
+    this.core.state.channel(o.channelId);
+    const hook: EmuWebhook = { id: snowflake(), token: randomBytes(24).toString('base64url'), channelId: o.channelId, name: o.name };
+    this.core.state.webhooks.set(hook.id, hook);
+    return hook;
+  }
+
+  /** Dispatches a message exactly as given (MESSAGE_CREATE, or MESSAGE_UPDATE with `update`), unchecked and not stored: for payloads Discord should never send. */
+  dispatchRaw(t: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE', d: Record<string, unknown>): void {
+    const channelId = d.channel_id as string;
+    this.core.gateway.dispatch(t, d, { need: this.core.state.channels.get(channelId)?.guild_id ? Intents.GUILD_MESSAGES : Intents.DIRECT_MESSAGES });
   }
 
   editMessage(channelId: string, messageId: string, content: string): EmuMessage {
@@ -201,6 +250,29 @@ export class DiscordEmulator {
     const m = this.core.state.store(channelId).byId.get(messageId);
     if (!m) throw new Error(`emulator: unknown message ${messageId} in ${channelId}`);
     return m;
+  }
+
+  // ---- polls (a person's votes; polls.ts) ----
+
+  /** A user votes for an answer (ids from 1): MESSAGE_POLL_VOTE_ADD (null when they had already). */
+  votePoll(o: { channelId: string; messageId: string; userId: string; answerId: number }): Record<string, unknown> | null {
+    this.core.state.user(o.userId);
+    return this.core.polls.add(this.storedMessage(o.channelId, o.messageId), o.userId, o.answerId);
+  }
+
+  /** A user takes their vote back: MESSAGE_POLL_VOTE_REMOVE (null when there was none). */
+  unvotePoll(o: { channelId: string; messageId: string; userId: string; answerId: number }): Record<string, unknown> | null {
+    return this.core.polls.remove(this.storedMessage(o.channelId, o.messageId), o.userId, o.answerId);
+  }
+
+  /** Ends a poll: MESSAGE_UPDATE with its final results, then the POLL_RESULT message (type 46). */
+  endPoll(channelId: string, messageId: string): { update: EmuMessage; result: EmuMessage } {
+    return this.core.polls.end(this.storedMessage(channelId, messageId));
+  }
+
+  /** Who voted for an answer, in order. */
+  pollVoters(messageId: string, answerId: number): string[] {
+    return this.core.polls.voters(messageId, answerId);
   }
 
   // ---- interactions ----

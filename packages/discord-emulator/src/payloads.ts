@@ -44,6 +44,8 @@ export const Intents = {
   DIRECT_MESSAGES: 1 << 12,
   DIRECT_MESSAGE_REACTIONS: 1 << 13,
   MESSAGE_CONTENT: 1 << 15,
+  GUILD_MESSAGE_POLLS: 1 << 24,
+  DIRECT_MESSAGE_POLLS: 1 << 25,
 } as const;
 export const PRIVILEGED_INTENTS = Intents.GUILD_MEMBERS | Intents.GUILD_PRESENCES | Intents.MESSAGE_CONTENT;
 /** Bits 0..25 are the intents Discord defines today (some unused); anything above is close 4013. */

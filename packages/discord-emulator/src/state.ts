@@ -2,6 +2,7 @@
 import { compareSnowflakes, discordTimestamp, snowflake } from './snowflake';
 import { ChannelType, DEFAULT_MEMBER_PERMISSIONS, Perm, makeRole, channelPermissions, makeTextChannel, makeUser, memberPayload, memberPermissions } from './payloads';
 import type { Cdn } from './cdn';
+import type { EmuWebhook } from './rest/webhooks';
 import type { EmuAttachment, EmuChannel, EmuGuild, EmuMember, EmuMessage, EmuUser, StoredAttachment } from './types';
 
 export interface ChannelStore {
@@ -21,6 +22,8 @@ export class State {
   readonly globalCommands: Record<string, unknown>[] = [];
   readonly guildCommands = new Map<string, Record<string, unknown>[]>();
   readonly dmChannelByUser = new Map<string, string>();
+  /** Channel webhooks by id (rest/webhooks.ts). */
+  readonly webhooks = new Map<string, EmuWebhook>();
 
   constructor(
     readonly botUser: EmuUser,

@@ -154,6 +154,8 @@ export interface EmuMessage {
   interaction_metadata?: object;
   poll?: object;
   sticker_items?: object[];
+  /** A forward's copy of the message it forwards (message_reference type 1). */
+  message_snapshots?: { message: object }[];
   [k: string]: unknown;
 }
 

@@ -6,7 +6,7 @@ import { plural, when } from './format';
 export const CONFIRM_TTL_MS = 10 * 60_000;
 
 export function isEmpty(s: PersonalSummary): boolean {
-  return !s.user && !s.schedulesCreated && !s.reactions.count;
+  return !s.user && !s.schedulesCreated && !s.reactions.count && !s.pollVotes.count;
 }
 
 function range(s: Span): string {
@@ -32,6 +32,7 @@ export function describeSummary(s: PersonalSummary, about: keyof typeof WORDS = 
     lines.push(`• Tasks ${w.subject} ran: ${s.tasks.count}${range(s.tasks)}`);
   }
   if (s.reactions.count) lines.push(`• Reactions ${w.subject} made: ${s.reactions.count}${range(s.reactions)}`);
+  if (s.pollVotes.count) lines.push(`• Poll votes ${w.subject} cast: ${s.pollVotes.count}${range(s.pollVotes)}`);
   if (s.schedulesCreated) lines.push(`• Schedules ${w.subject} created: ${s.schedulesCreated} (they post for everyone, so erasing keeps them and removes ${w.possessive} id from them)`);
   return lines;
 }
@@ -40,6 +41,7 @@ export function describeForgotten(r: ForgetResult): string {
   const parts = [plural(r.messages, 'message'), plural(r.sessions, 'session'), plural(r.tasks, 'task')];
   if (r.revisions) parts.push(plural(r.revisions, 'earlier version'));
   if (r.reactions) parts.push(plural(r.reactions, 'reaction'));
+  if (r.pollVotes) parts.push(plural(r.pollVotes, 'poll vote'));
   if (r.attachments) parts.push(`${plural(r.attachments, 'attachment')} and their files`);
   if (r.userRow) parts.push('the user record');
   const unlinked = r.schedulesUnlinked ? ` ${plural(r.schedulesUnlinked, 'schedule')} no longer name${r.schedulesUnlinked === 1 ? 's' : ''} the creator.` : '';

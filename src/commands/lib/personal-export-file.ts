@@ -45,7 +45,7 @@ async function writeJson(file: string, discordUserId: string, parts: AsyncIterab
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, 'drain');
   };
-  const counts: ExportCounts = { user: false, sessions: 0, messages: 0, revisions: 0, reactions: 0, attachments: 0, tasks: 0, schedulesCreated: 0 };
+  const counts: ExportCounts = { user: false, sessions: 0, messages: 0, revisions: 0, reactions: 0, pollVotes: 0, attachments: 0, tasks: 0, schedulesCreated: 0 };
   const indent = (v: unknown, pad: string) => JSON.stringify(v, null, 2).replace(/\n/g, `\n${pad}`);
   try {
     await write(`{\n  "exportedAt": ${JSON.stringify(new Date().toISOString())},\n  "discordUserId": ${JSON.stringify(discordUserId)}`);

@@ -1,6 +1,7 @@
 import { In } from 'typeorm';
 import { Message } from '../../entities/Message';
 import { MessageRevision } from '../../entities/MessageRevision';
+import { PollVote } from '../../entities/PollVote';
 import { Reaction } from '../../entities/Reaction';
 import type { StoreContext } from '../database';
 import { decodeContent } from '../content-codec';
@@ -22,6 +23,12 @@ export interface ReactionCount {
   users: string[];
 }
 
+/** One answer's recorded votes: who (Discord user ids, in the order they voted). */
+export interface PollVoteCount {
+  answerId: number;
+  users: string[];
+}
+
 export function revisionFromRow(row: MessageRevision): StoredRevision {
   const { contentEscaped, message: _m, ...rest } = row;
   return { ...rest, content: decodeContent(row.content, contentEscaped) };
@@ -29,7 +36,8 @@ export function revisionFromRow(row: MessageRevision): StoredRevision {
 
 /**
  * What the archive keeps beside a message's current row (read only: the recorder writes them):
- * its earlier versions (`message_revisions`) and its reactions (`reactions`).
+ * its earlier versions (`message_revisions`), its reactions (`reactions`) and, for a poll, its
+ * votes (`poll_votes`).
  */
 export class ArchiveStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -72,5 +80,24 @@ export class ArchiveStore {
       if (!c.users.includes(r.discordUserId)) c.users.push(r.discordUserId);
     }
     return [...byEmoji.values()];
+  }
+
+  /** A recorded poll's votes per answer (answers voted for only), by answer id. */
+  async pollVotesByDiscordId(discordMessageId: string): Promise<PollVoteCount[]> {
+    const rows = await this.ctx.manager
+      .createQueryBuilder(PollVote, 'v')
+      .innerJoin(Message, 'm', 'm.id = v.message_id')
+      .where('m.discord_message_id = :discordMessageId', { discordMessageId })
+      .orderBy('v.answer_id', 'ASC')
+      .addOrderBy('v.created_at', 'ASC')
+      .addOrderBy('v.id', 'ASC')
+      .getMany();
+    const byAnswer = new Map<number, PollVoteCount>();
+    for (const r of rows) {
+      let c = byAnswer.get(r.answerId);
+      if (!c) byAnswer.set(r.answerId, (c = { answerId: r.answerId, users: [] }));
+      c.users.push(r.discordUserId);
+    }
+    return [...byAnswer.values()];
   }
 }

@@ -2,6 +2,7 @@ import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Attachment } from '../../entities/Attachment';
 import { Message } from '../../entities/Message';
 import { MessageRevision } from '../../entities/MessageRevision';
+import { PollVote } from '../../entities/PollVote';
 import { Reaction } from '../../entities/Reaction';
 import { RetentionRule } from '../../entities/RetentionRule';
 import { Schedule } from '../../entities/Schedule';
@@ -31,6 +32,8 @@ export interface PersonalSummary {
   revisions: number;
   /** Reactions they made (to any recorded message). */
   reactions: Span;
+  /** Their votes on polls (any recorded poll). */
+  pollVotes: Span;
   tasks: Span;
   /** Attachments of those messages, and how many of them have their file in the attachment store. */
   attachments: { count: number; stored: number };
@@ -47,6 +50,8 @@ export interface PersonalExport {
   revisions: StoredRevision[];
   /** Reactions they made; `discordMessageId` is the message reacted to. */
   reactions: (Omit<Reaction, 'message'> & { discordMessageId: string | null })[];
+  /** Their poll votes; `discordMessageId` is the poll's message. */
+  pollVotes: (Omit<PollVote, 'message'> & { discordMessageId: string | null })[];
   /** The attachments of those messages (Discord's description and the stored copy's SHA-256; not the files). */
   attachments: ExportedAttachment[];
   tasks: Task[];
@@ -54,7 +59,7 @@ export interface PersonalExport {
 }
 
 /** The sections of an export, in the order they are written. */
-export const EXPORT_SECTIONS = ['user', 'sessions', 'messages', 'revisions', 'reactions', 'attachments', 'tasks', 'schedulesCreated'] as const satisfies readonly (keyof PersonalExport)[];
+export const EXPORT_SECTIONS = ['user', 'sessions', 'messages', 'revisions', 'reactions', 'pollVotes', 'attachments', 'tasks', 'schedulesCreated'] as const satisfies readonly (keyof PersonalExport)[];
 
 /** One part of an export: the user row, or the next page of rows of a list section. */
 export type ExportPart = { section: 'user'; value: User | null } | { [K in Exclude<keyof PersonalExport, 'user'>]: { section: K; rows: PersonalExport[K] } }[Exclude<keyof PersonalExport, 'user'>];
@@ -71,6 +76,8 @@ export interface ForgetResult {
   revisions: number;
   /** Reactions they made (others' reactions to their messages go with the messages). */
   reactions: number;
+  /** Their poll votes (others' votes on their polls go with the messages). */
+  pollVotes: number;
   tasks: number;
   /** Attachment rows of those messages. */
   attachments: number;
@@ -89,8 +96,9 @@ export interface ForgetResult {
  * Erasure deletes rows rather than blanking fields, because nothing else needs them: a person's
  * sessions hold only their messages and the bot's replies to them, and the tasks they asked for;
  * with those gone the `users` row is referenced by nothing. Their messages' earlier versions and
- * the reactions to them go with the messages, and every reaction they made goes too (a person
- * who only reacted has no `users` row: the reactions are found by their Discord user id). Only schedules they created are
+ * the reactions and poll votes on them go with the messages, and every reaction and poll vote they
+ * made goes too (a person who only reacted or voted has no `users` row: those are found by their
+ * Discord user id). Only schedules they created are
  * shared (they post to a channel for everyone), so those stay and lose the `created_by` link.
  * Other people's rows are not touched: their messages, including replies that point at an erased
  * message by Discord id (`reply_to_id`), stay as they are.
@@ -102,19 +110,20 @@ export class PrivacyStore {
     const user = await this.ctx.manager.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
     const schedulesCreated = person.channel === DISCORD_CHANNEL ? await this.ctx.manager.countBy(Schedule, { createdBy: person.channelUserId }) : 0;
     const em = this.ctx.manager;
-    const reactions =
+    const byThem = (entity: typeof Reaction | typeof PollVote) =>
       person.channel === DISCORD_CHANNEL
-        ? span(
-            await em
-              .createQueryBuilder(Reaction, 'r')
-              .select('COUNT(*)', 'n')
-              .addSelect('MIN(r.created_at)', 'first')
-              .addSelect('MAX(r.created_at)', 'last')
-              .where('r.discord_user_id = :id', { id: person.channelUserId })
-              .getRawOne<RawSpan>(),
-          )
+        ? em
+            .createQueryBuilder(entity, 'r')
+            .select('COUNT(*)', 'n')
+            .addSelect('MIN(r.created_at)', 'first')
+            .addSelect('MAX(r.created_at)', 'last')
+            .where('r.discord_user_id = :id', { id: person.channelUserId })
+            .getRawOne<RawSpan>()
+            .then(span)
         : EMPTY;
-    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, revisions: 0, reactions, tasks: EMPTY, attachments: { count: 0, stored: 0 }, schedulesCreated };
+    const reactions = await byThem(Reaction);
+    const pollVotes = await byThem(PollVote);
+    if (!user) return { user, sessions: EMPTY, messages: { ...EMPTY, fromThem: 0 }, revisions: 0, reactions, pollVotes, tasks: EMPTY, attachments: { count: 0, stored: 0 }, schedulesCreated };
     const sessions = await em.createQueryBuilder(Session, 's').select('COUNT(*)', 'n').addSelect('MIN(s.created_at)', 'first').addSelect('MAX(s.updated_at)', 'last').where('s.user_id = :uid', { uid: user.id }).getRawOne<RawSpan>();
     const messages = await inSessionsOf(em, Message, 'm', user.id)
       .select('COUNT(*)', 'n')
@@ -126,12 +135,12 @@ export class PrivacyStore {
     const revisions = await em.createQueryBuilder(MessageRevision, 'v').where(`v.message_id IN (${OF_THEIR_MESSAGES})`, { uid: user.id }).getCount();
     const files = await attachmentsOf(em, user.id).select('COUNT(*)', 'n').addSelect("SUM(CASE WHEN a.state = 'stored' THEN 1 ELSE 0 END)", 'stored').getRawOne<{ n: string | number; stored: string | number | null }>();
     const attachments = { count: Number(files?.n ?? 0), stored: Number(files?.stored ?? 0) };
-    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, revisions, reactions, tasks: span(tasks), attachments, schedulesCreated };
+    return { user, sessions: span(sessions), messages: { ...span(messages), fromThem: Number(messages?.mine ?? 0) }, revisions, reactions, pollVotes, tasks: span(tasks), attachments, schedulesCreated };
   }
 
   /** Every row about the person: exactly theirs, nobody else's (all in memory: for tests and small exports; /mydata export streams `exportParts`). */
   async exportPerson(person: Person): Promise<PersonalExport> {
-    const out: PersonalExport = { user: null, sessions: [], messages: [], revisions: [], reactions: [], attachments: [], tasks: [], schedulesCreated: [] };
+    const out: PersonalExport = { user: null, sessions: [], messages: [], revisions: [], reactions: [], pollVotes: [], attachments: [], tasks: [], schedulesCreated: [] };
     for await (const part of this.exportParts(person)) {
       if (part.section === 'user') out.user = part.value;
       else (out[part.section] as unknown[]).push(...part.rows);
@@ -163,6 +172,8 @@ export class PrivacyStore {
     if (discord) {
       for await (const rows of keysetPages(() => em.createQueryBuilder(Reaction, 'r').where('r.discord_user_id = :id', { id: person.channelUserId }), 'r', 'created_at', pageSize))
         yield { section: 'reactions', rows: await this.withDiscordIds(em, rows) };
+      for await (const rows of keysetPages(() => em.createQueryBuilder(PollVote, 'p').where('p.discord_user_id = :id', { id: person.channelUserId }), 'p', 'created_at', pageSize))
+        yield { section: 'pollVotes', rows: await this.withDiscordIds(em, rows) };
     }
     if (user) {
       for await (const rows of keysetPages(() => attachmentsOf(em, user.id), 'a', 'created_at', pageSize)) yield { section: 'attachments', rows: rows.map(({ url: _url, proxyUrl: _proxy, ...a }) => a) };
@@ -177,9 +188,12 @@ export class PrivacyStore {
   async forgetPerson(person: Person): Promise<ForgetResult> {
     return this.ctx.write('forget users', async (em) => {
       const schedulesUnlinked = person.channel === DISCORD_CHANNEL ? await this.unlinkSchedules(em, person.channelUserId) : 0;
-      const reactions = person.channel === DISCORD_CHANNEL ? ((await em.createQueryBuilder().delete().from(Reaction).where('discord_user_id = :id', { id: person.channelUserId }).execute()).affected ?? 0) : 0;
+      const byThem = async (entity: typeof Reaction | typeof PollVote) =>
+        person.channel === DISCORD_CHANNEL ? ((await em.createQueryBuilder().delete().from(entity).where('discord_user_id = :id', { id: person.channelUserId }).execute()).affected ?? 0) : 0;
+      const reactions = await byThem(Reaction);
+      const pollVotes = await byThem(PollVote);
       const user = await em.findOneBy(User, { channel: person.channel, channelUserId: person.channelUserId });
-      if (!user) return { userRow: false, sessions: 0, messages: 0, revisions: 0, reactions, tasks: 0, attachments: 0, schedulesUnlinked };
+      if (!user) return { userRow: false, sessions: 0, messages: 0, revisions: 0, reactions, pollVotes, tasks: 0, attachments: 0, schedulesUnlinked };
       const inTheirSessions = { where: 'session_id IN (SELECT id FROM sessions WHERE user_id = :uid)', params: { uid: user.id } };
       // What hangs off their messages, explicitly (the foreign keys cascade too), by the ids of
       // their messages read once: a subquery per table would find the same rows four times.
@@ -193,6 +207,7 @@ export class PrivacyStore {
       )) {
         revisions += (await em.createQueryBuilder().delete().from(MessageRevision).where('message_id IN (:...part)', { part }).execute()).affected ?? 0;
         await em.createQueryBuilder().delete().from(Reaction).where('message_id IN (:...part)', { part }).execute();
+        await em.createQueryBuilder().delete().from(PollVote).where('message_id IN (:...part)', { part }).execute();
         const stored = await em.createQueryBuilder(Attachment, 'a').select('DISTINCT a.sha256', 'sha').where('a.message_id IN (:...part)', { part }).andWhere('a.sha256 IS NOT NULL').getRawMany<{ sha: string }>();
         for (const r of stored) files.add(r.sha);
         attachments += (await em.createQueryBuilder().delete().from(Attachment).where('message_id IN (:...part)', { part }).execute()).affected ?? 0;
@@ -207,6 +222,7 @@ export class PrivacyStore {
         messages: messages.affected ?? 0,
         revisions,
         reactions,
+        pollVotes,
         tasks: tasks.affected ?? 0,
         attachments,
         files: [...files],
@@ -215,8 +231,8 @@ export class PrivacyStore {
     });
   }
 
-  /** Reactions with the Discord id of the message each is on. */
-  private async withDiscordIds(em: EntityManager, rows: Reaction[]): Promise<PersonalExport['reactions']> {
+  /** Reactions (or poll votes) with the Discord id of the message each is on. */
+  private async withDiscordIds<R extends { messageId: string; message?: Message }>(em: EntityManager, rows: R[]): Promise<(Omit<R, 'message'> & { discordMessageId: string | null })[]> {
     const discordIds = new Map<string, string | null>();
     for (const part of chunk([...new Set(rows.map((r) => r.messageId))])) {
       for (const m of await em.find(Message, { where: { id: In(part) }, select: { id: true, discordMessageId: true } })) discordIds.set(m.id, m.discordMessageId);

@@ -48,6 +48,7 @@ const PURGE_SQL = {
     files: 'SELECT DISTINCT sha256 FROM attachments WHERE message_id IN (SELECT value FROM json_each(?)) AND sha256 IS NOT NULL',
     revisions: 'DELETE FROM message_revisions WHERE message_id IN (SELECT value FROM json_each(?))',
     reactions: 'DELETE FROM reactions WHERE message_id IN (SELECT value FROM json_each(?))',
+    pollVotes: 'DELETE FROM poll_votes WHERE message_id IN (SELECT value FROM json_each(?))',
     attachments: 'DELETE FROM attachments WHERE message_id IN (SELECT value FROM json_each(?))',
     messages: 'DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))',
     sessions: EMPTY_SESSIONS(() => '?'),
@@ -58,6 +59,7 @@ const PURGE_SQL = {
     files: 'SELECT DISTINCT sha256 FROM attachments WHERE message_id = ANY($1::uuid[]) AND sha256 IS NOT NULL',
     revisions: 'DELETE FROM message_revisions WHERE message_id = ANY($1::uuid[])',
     reactions: 'DELETE FROM reactions WHERE message_id = ANY($1::uuid[])',
+    pollVotes: 'DELETE FROM poll_votes WHERE message_id = ANY($1::uuid[])',
     attachments: 'DELETE FROM attachments WHERE message_id = ANY($1::uuid[])',
     messages: 'DELETE FROM messages WHERE id = ANY($1::uuid[])',
     sessions: EMPTY_SESSIONS((i) => `$${i}`),
@@ -197,6 +199,8 @@ export class RetentionStore {
           out.files = files.map((f) => f.sha256);
           out.revisions = await this.ctx.execute(em, sql.revisions, [list], { keep: true });
           out.reactions = await this.ctx.execute(em, sql.reactions, [list], { keep: true });
+          // A purged poll's votes go with it (not counted apart in purge_runs).
+          await this.ctx.execute(em, sql.pollVotes, [list], { keep: true });
           out.attachments = await this.ctx.execute(em, sql.attachments, [list], { keep: true });
           out.messages = await this.ctx.execute(em, sql.messages, [list], { keep: true });
         }

@@ -5,6 +5,7 @@ import type { EmuMessage } from '../types';
 import { byType, type SpecSchema } from '../validation';
 import { applyEdit, checkContentLength, commitFiles, isEmpty, normaliseComponents, normaliseEmbeds, resolveAttachments, type MessageBody } from './messagebody';
 import { ApiError, Errors, route, type RestCtx, type Route } from './router';
+import { executeChannelWebhook } from './webhooks';
 
 const CallbackType = { PONG: 1, CHANNEL_MESSAGE: 4, DEFERRED_CHANNEL_MESSAGE: 5, DEFERRED_UPDATE_MESSAGE: 6, UPDATE_MESSAGE: 7, AUTOCOMPLETE_RESULT: 8, MODAL: 9, LAUNCH_ACTIVITY: 12 } as const;
 
@@ -177,6 +178,8 @@ function finishLoading(ctx: RestCtx, p: PendingInteraction, m: EmuMessage, body:
 }
 
 function followup(ctx: RestCtx) {
+  const executed = executeChannelWebhook(ctx);
+  if (executed) return executed;
   const p = webhookPending(ctx);
   const { core } = ctx;
   const body = (ctx.body ?? {}) as MessageBody;
