@@ -77,6 +77,96 @@ const num = (name: string, min: number, max: number, whole: boolean, hint = '') 
     });
 const int = (name: string, min: number, max: number, hint?: string) => num(name, min, max, true, hint);
 
+/** Discord's largest shard counts are in the thousands; more is a typo. */
+export const MAX_SHARDS = 65_536;
+
+/** SHARD_COUNT: `auto` (Discord's recommendation from GET /gateway/bot) or a count. */
+const shardCount = z
+  .string()
+  .optional()
+  .transform((v, ctx): number | 'auto' | undefined => {
+    if (v === undefined || !v.trim()) return undefined;
+    const s = v.trim().toLowerCase();
+    if (s === 'auto') return 'auto';
+    if (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= MAX_SHARDS) return Number(s);
+    ctx.addIssue({ code: 'custom', message: `SHARD_COUNT must be auto (the count Discord recommends) or a whole number from 1 to ${MAX_SHARDS} (got "${v}")` });
+    return z.NEVER;
+  });
+
+/** `0-3`, `0,2`, `0-1,4`: the shard ids, sorted, without repeats; throws with what is wrong. */
+export function parseShardIds(raw: string): number[] {
+  const ids = new Set<number>();
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    if (!m) throw new Error(part ? `"${part}" is neither a shard id nor a range` : 'has an empty item');
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new Error(`the range "${part}" is empty (write the lower id first, e.g. ${to}-${from})`);
+    if (to >= MAX_SHARDS) throw new Error(`shard ${to} is beyond ${MAX_SHARDS - 1}`);
+    for (let i = from; i <= to; i++) ids.add(i);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+const shardIds = z
+  .string()
+  .optional()
+  .transform((v, ctx): number[] | undefined => {
+    if (v === undefined || !v.trim()) return undefined;
+    try {
+      return parseShardIds(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `SHARD_IDS must be shard ids and ranges, e.g. 0-3 or 0,2 (unset: every shard); ${(e as Error).message} (got "${v}")` });
+      return z.NEVER;
+    }
+  });
+
+export interface ShardConfig {
+  /** SHARD_COUNT: the shards the bot has in all (auto: GET /gateway/bot's recommendation). */
+  count: number | 'auto';
+  /** SHARD_IDS: the shards this process (or its children) runs; null: all of them. */
+  ids: number[] | null;
+  /** SHARDS_PER_PROCESS: `npm start` forks children of this many shards each; null: one process. */
+  perProcess: number | null;
+}
+
+/** The shards a process runs, once the count is known. */
+export interface ShardPlan {
+  count: number;
+  ids: number[];
+}
+
+/**
+ * The shards this process runs, from the configuration and the count (SHARD_COUNT, or Discord's
+ * recommendation for auto). Throws one line naming the variable and the fix: an id beyond the
+ * count, or on SQLite any plan that needs more than one process (SQLite serves one process only).
+ */
+export function planShards(shards: ShardConfig, count: number, database: DatabaseConfig): ShardPlan {
+  const ids = shards.ids ?? Array.from({ length: count }, (_, i) => i);
+  const beyond = ids.filter((id) => id >= count);
+  const source = shards.count === 'auto' ? `Discord recommends ${count} (SHARD_COUNT=auto)` : `SHARD_COUNT=${count}`;
+  if (beyond.length) throw new Error(`SHARD_IDS names shard(s) ${beyond.join(', ')} but ${source}, so ids run from 0 to ${count - 1}: fix SHARD_IDS or set SHARD_COUNT to the total number of shards across all processes`);
+  if (database.driver === 'sqlite') {
+    const toPg = 'SQLite serves one process only: move to PostgreSQL (npm run db:copy -- --from sqlite:PATH --to postgres://…, then DATABASE_URL=postgres://…) or run every shard in this one process';
+    if (ids.length < count) throw new Error(`SHARD_IDS=${formatShardIds(ids)} runs ${ids.length} of ${count} shards, so the others run in another process; ${toPg}`);
+    if (shards.perProcess !== null && shards.perProcess < ids.length)
+      throw new Error(`SHARDS_PER_PROCESS=${shards.perProcess} splits ${ids.length} shards over ${Math.ceil(ids.length / shards.perProcess)} processes; ${toPg} (or unset SHARDS_PER_PROCESS)`);
+  }
+  return { count, ids };
+}
+
+/** [0,1,2,3,5] → "0-3,5". */
+export function formatShardIds(ids: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    out.push(j === i ? String(ids[i]) : `${ids[i]}-${ids[j]}`);
+    i = j;
+  }
+  return out.join(',');
+}
+
 const SNOWFLAKE = /^\d{15,20}$/;
 const idList = (name: string) =>
   z
@@ -183,6 +273,9 @@ const EnvSchema = z.object({
     .superRefine((v, ctx) => {
       if (v !== undefined && !v.trim()) ctx.addIssue({ code: 'custom', message: `DATA_DIR must be a directory path (where the recorder keeps its journal and spill file); unset it for the default (got "${v}")` });
     }),
+  SHARD_COUNT: shardCount,
+  SHARD_IDS: shardIds,
+  SHARDS_PER_PROCESS: int('SHARDS_PER_PROCESS', 1, MAX_SHARDS, ' (shards in each process npm start forks; unset: all shards in one process)'),
   ATTACHMENTS: oneOf('ATTACHMENTS', ATTACHMENT_MODES, 'files (record attachments and download their files), metadata (record attachments, download nothing) or off (no attachments table rows)'),
   ATTACHMENT_MAX_MB: num('ATTACHMENT_MAX_MB', 0.000001, 100_000, false, ' (MiB per file; a larger attachment is recorded without its file)'),
   ATTACHMENT_STORE_MAX_GB: num('ATTACHMENT_STORE_MAX_GB', 0.000000001, 1_000_000, false, ' (GiB for all stored files; beyond it the oldest files are deleted)'),
@@ -235,6 +328,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** The process's own files (the recorder's journal and spill file): DATA_DIR, else the SQLite file's directory, else ./data. */
   dataDir: string;
+  /** SHARD_COUNT, SHARD_IDS and SHARDS_PER_PROCESS (checked against the count by planShards). */
+  shards: ShardConfig;
   /** ATTACHMENTS, ATTACHMENT_MAX_MB, ATTACHMENT_STORE_MAX_GB (in bytes) and the store's directory. */
   attachments: { mode: AttachmentMode; maxBytes: number; storeMaxBytes: number; dir: string };
 }
@@ -261,6 +356,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('COMMANDS_AUTO_DEPLOY=guild needs DISCORD_GUILD_ID (the server to register the commands in); set it, or use COMMANDS_AUTO_DEPLOY=global');
   if (problems.length || !parsed.success || !database) throw new ConfigError(problems);
   const v = parsed.data;
+  const shards: ShardConfig = { count: v.SHARD_COUNT ?? 'auto', ids: v.SHARD_IDS ?? null, perProcess: v.SHARDS_PER_PROCESS ?? null };
+  // With a fixed count the plan is checked now; with auto, at start (once Discord has said).
+  if (typeof shards.count === 'number') {
+    try {
+      planShards(shards, shards.count, database);
+    } catch (e) {
+      throw new ConfigError([(e as Error).message]);
+    }
+  }
   const dataDir = path.resolve(v.DATA_DIR?.trim() || (database.driver === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : 'data'));
   return {
     database,
@@ -292,6 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     reconcileMessages: v.RECONCILE_MESSAGES ?? 300,
     metrics: v.METRICS_PORT === undefined ? null : { port: v.METRICS_PORT, host: v.METRICS_HOST?.trim() || '127.0.0.1' },
     dataDir,
+    shards,
     attachments: {
       mode: v.ATTACHMENTS ?? 'files',
       maxBytes: Math.floor((v.ATTACHMENT_MAX_MB ?? 25) * MIB),

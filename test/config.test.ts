@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeDatabase, loadConfig } from '../src/config';
+import { ConfigError, describeDatabase, formatShardIds, loadConfig, planShards } from '../src/config';
 
 const cwd = '/srv/chronicle';
 
@@ -139,5 +139,45 @@ describe('config', () => {
     for (const bad of ['0', '-1', '25MB']) expect(() => loadConfig({ ATTACHMENT_MAX_MB: bad }, cwd)).toThrow(new RegExp(`ATTACHMENT_MAX_MB must be a number from .* \\(MiB per file; .*\\) \\(got "${bad}"\\)`));
     expect(() => loadConfig({ ATTACHMENT_STORE_MAX_GB: 'lots' }, cwd)).toThrow(/ATTACHMENT_STORE_MAX_GB must be a number from .* \(got "lots"\)/);
     expect(() => loadConfig({ ATTACHMENT_DIR: ' ' }, cwd)).toThrow(/ATTACHMENT_DIR must be a directory path/);
+  });
+
+  it('shards: SHARD_COUNT auto by default, every shard in one process; SHARD_IDS takes ids and ranges', () => {
+    expect(loadConfig({}, cwd).shards).toEqual({ count: 'auto', ids: null, perProcess: null });
+    const pg = { DATABASE_URL: 'postgres://db/x' };
+    expect(loadConfig({ ...pg, SHARD_COUNT: '8', SHARD_IDS: '4-5, 7,6', SHARDS_PER_PROCESS: '2' }, cwd).shards).toEqual({ count: 8, ids: [4, 5, 6, 7], perProcess: 2 });
+    expect(loadConfig({ ...pg, SHARD_COUNT: 'AUTO', SHARD_IDS: '0,2' }, cwd).shards).toEqual({ count: 'auto', ids: [0, 2], perProcess: null });
+    expect(formatShardIds([0, 1, 2, 3, 5, 7, 8])).toBe('0-3,5,7-8');
+  });
+
+  it('shards: bad syntax, an empty range and an id beyond SHARD_COUNT are refused with one line naming the variable and the fix', () => {
+    const one = (env: Record<string, string>) => {
+      try {
+        loadConfig({ DATABASE_URL: 'postgres://db/x', ...env }, cwd);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        expect((e as ConfigError).problems).toHaveLength(1);
+        return (e as ConfigError).problems[0];
+      }
+      throw new Error(`accepted ${JSON.stringify(env)}`);
+    };
+    for (const bad of ['0', '-2', 'two', '1.5', '70000']) expect(one({ SHARD_COUNT: bad })).toMatch(new RegExp(`^SHARD_COUNT must be auto \\(.*\\) or a whole number from 1 to 65536 \\(got "${bad.replace('.', '\\.')}"\\)$`));
+    expect(one({ SHARD_IDS: '0-3,x' })).toBe('SHARD_IDS must be shard ids and ranges, e.g. 0-3 or 0,2 (unset: every shard); "x" is neither a shard id nor a range (got "0-3,x")');
+    expect(one({ SHARD_IDS: '0,,1' })).toMatch(/^SHARD_IDS must be .*; has an empty item \(got "0,,1"\)$/);
+    expect(one({ SHARD_IDS: '3-1' })).toMatch(/^SHARD_IDS must be .*; the range "3-1" is empty \(write the lower id first, e.g. 1-3\) \(got "3-1"\)$/);
+    expect(one({ SHARDS_PER_PROCESS: '0' })).toMatch(/^SHARDS_PER_PROCESS must be a whole number from 1 to 65536 \(shards in each process .*\) \(got "0"\)$/);
+    expect(one({ SHARD_COUNT: '4', SHARD_IDS: '2-5' })).toBe('SHARD_IDS names shard(s) 4, 5 but SHARD_COUNT=4, so ids run from 0 to 3: fix SHARD_IDS or set SHARD_COUNT to the total number of shards across all processes');
+    // With auto the count is Discord's: checked at start.
+    expect(() => planShards({ count: 'auto', ids: [0, 3], perProcess: null }, 2, { driver: 'postgres', url: 'postgres://db/x' })).toThrow(/^SHARD_IDS names shard\(s\) 3 but Discord recommends 2 \(SHARD_COUNT=auto\)/);
+    expect(planShards({ count: 'auto', ids: null, perProcess: null }, 3, { driver: 'postgres', url: 'postgres://db/x' })).toEqual({ count: 3, ids: [0, 1, 2] });
+  });
+
+  it('shards on SQLite: one process only; SHARD_IDS short of all shards or SHARDS_PER_PROCESS splitting them point to PostgreSQL and db:copy', () => {
+    expect(loadConfig({ SHARD_COUNT: '4' }, cwd).shards.count).toBe(4);
+    expect(loadConfig({ SHARD_COUNT: '4', SHARDS_PER_PROCESS: '4' }, cwd).shards.perProcess).toBe(4);
+    expect(() => loadConfig({ SHARD_COUNT: '4', SHARD_IDS: '0-1' }, cwd)).toThrow(
+      /^Invalid configuration:\n {2}- SHARD_IDS=0-1 runs 2 of 4 shards, so the others run in another process; SQLite serves one process only: move to PostgreSQL \(npm run db:copy -- --from sqlite:PATH --to postgres:\/\/…, then DATABASE_URL=postgres:\/\/…\) or run every shard in this one process$/,
+    );
+    expect(() => loadConfig({ SHARD_COUNT: '4', SHARDS_PER_PROCESS: '2' }, cwd)).toThrow(/SHARDS_PER_PROCESS=2 splits 4 shards over 2 processes; SQLite serves one process only: move to PostgreSQL \(npm run db:copy/);
+    expect(() => planShards({ count: 'auto', ids: null, perProcess: 1 }, 2, { driver: 'sqlite', path: '/x.sqlite' })).toThrow(/SHARDS_PER_PROCESS=1 splits 2 shards/);
   });
 });

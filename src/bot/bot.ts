@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { Events, GatewayCloseCodes, type Client } from 'discord.js';
 import type { Config } from '../config';
-import { describeDatabase } from '../config';
+import { describeDatabase, formatShardIds, planShards, type ShardPlan } from '../config';
 import { ChangeFeed } from '../database/change-feed';
 import { SQLITE_BUSY_TIMEOUT_MS } from '../database/data-source';
 import { ConnectError, Database } from '../database/database';
 import { createLogger, type ChronicleLogger, type Logger } from '../logger';
 import { createClient } from './client';
+import { fetchGatewayInfo, GatewayTokenError, sessionStartsLow, type GatewayInfo } from './gateway-info';
+import { IdentifyThrottler } from './identify-throttler';
+import { pgBucketLocks } from '../database/identify-lock';
 import { CommandRouter } from '../commands/router';
 import { COMMANDS } from '../commands/registry';
 import { commandDrift, deployCommands } from '../commands/deploy';
@@ -45,8 +48,8 @@ const FATAL_CLOSE: Record<number, string> = {
   [GatewayCloseCodes.DisallowedIntents]:
     'Discord refused the intents (gateway close 4014): switch on "Message Content Intent" (and "Server Members Intent" when MEMBERS_INTENT is on) under Bot → Privileged Gateway Intents in the developer portal (or verify the bot for it)',
   [GatewayCloseCodes.InvalidIntents]: 'Discord refused the intents (gateway close 4013: invalid intents)',
-  [GatewayCloseCodes.ShardingRequired]: 'Discord requires sharding for this bot (gateway close 4011); Chronicle runs one shard',
-  [GatewayCloseCodes.InvalidShard]: 'Discord refused the shard (gateway close 4010)',
+  [GatewayCloseCodes.ShardingRequired]: 'Discord requires more shards for this bot (gateway close 4011: too many servers per shard): set SHARD_COUNT=auto (the count Discord recommends) or a higher SHARD_COUNT, on every process of the bot',
+  [GatewayCloseCodes.InvalidShard]: 'Discord refused the shard (gateway close 4010: invalid shard): SHARD_IDS must be below SHARD_COUNT, and SHARD_COUNT the same on every process of the bot',
   [GatewayCloseCodes.InvalidAPIVersion]: 'Discord refused the API version (gateway close 4012)',
 };
 
@@ -102,6 +105,10 @@ export interface Bot {
   retention: MessageRetention;
   /** The health and metrics listener (METRICS_PORT), or null. */
   health: { url: string } | null;
+  /** The shards this process runs, of how many. */
+  shards: ShardPlan;
+  /** Paces this process's IDENTIFYs (across processes through the database on PostgreSQL). */
+  identifyThrottler: IdentifyThrottler;
   /** Stops taking events, writes everything received, closes the gateway and the database. */
   stop(): Promise<void>;
 }
@@ -157,7 +164,26 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       throw new StartupError(e.message, false);
     });
     undo.push(() => attachments.stop());
-    const client = createClient({ apiUrl: config.discord.apiUrl, membersIntent: config.membersIntent });
+    // The shards: Discord's recommendation (SHARD_COUNT=auto) and the day's session starts come from
+    // GET /gateway/bot; the client gets its shards explicitly.
+    const gateway = await fetchGatewayInfo(token, config.discord.apiUrl).catch((e: Error) => {
+      if (e instanceof GatewayTokenError) throw new StartupError(FATAL_CLOSE[GatewayCloseCodes.AuthenticationFailed], false);
+      throw new StartupError(`could not reach Discord (GET /gateway/bot: ${e.message}); check DISCORD_API_URL and the network`, true);
+    });
+    let shards: ShardPlan;
+    try {
+      shards = planShards(config.shards, config.shards.count === 'auto' ? gateway.shards : config.shards.count, config.database);
+    } catch (e) {
+      throw new StartupError((e as Error).message, false);
+    }
+    logGateway(logger, gateway, shards, config.shards.count === 'auto' && config.shards.ids !== null);
+    const identifyThrottler = new IdentifyThrottler({
+      maxConcurrency: gateway.sessionStartLimit.maxConcurrency,
+      locks: config.database.driver === 'postgres' ? pgBucketLocks(db.dataSource) : null,
+      logger: log.logger,
+    });
+    undo.push(() => identifyThrottler.close());
+    const client = createClient({ apiUrl: config.discord.apiUrl, membersIntent: config.membersIntent, shards, buildIdentifyThrottler: () => identifyThrottler });
     undo.push(() => client.destroy());
     const recorder = new Recorder(client, queue, log.logger, config);
     const feed = new ChangeFeed(db, { pollMs: config.sqlitePollMs, logger: log.logger.child({ source: 'change-feed' }) });
@@ -178,7 +204,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     undo.push(() => recorder.stop());
     await feed.start();
     undo.push(() => feed.stop());
-    await login(client, token, opts.readyTimeoutMs ?? 60_000);
+    // Every shard of the bot may have to wait its bucket's turn (here or in another process).
+    await login(client, token, opts.readyTimeoutMs ?? 60_000 + 5_500 * Math.ceil(shards.count / gateway.sessionStartLimit.maxConcurrency));
     const onDisk = queue.takeRecoveredIds();
     if (readHistory) {
       // What was said while the bot was away goes in first, then the edits and deletes made
@@ -249,6 +276,7 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         await step('attachments', attachments.stop(), deadline - reserve);
         await queue.close(deadline - reserve - Date.now());
         await step('gateway', client.destroy());
+        await step('identify locks', identifyThrottler.close());
         await step('change feed', feed.stop());
         logger.info({ recorded: queue.stats.written, lost: queue.stats.lost, keptOnDisk: queue.depth, ...(unfinished.length && { unfinished }) }, 'Chronicle stopped');
         await step(
@@ -258,8 +286,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         await step('health', health?.stop());
         await step('database', db.close());
       })());
-    await checkCommands(config, token, client.application!.id, logger);
-    logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size }, 'Chronicle is ready');
+    // Commands are the bot's, not a shard's: compared (and deployed) once, by the process with shard 0.
+    if (shards.ids.includes(0)) await checkCommands(config, token, client.application!.id, logger);
+    logger.info({ user: client.user?.tag, database: describeDatabase(config.database), guilds: client.guilds.cache.size, shards: formatShardIds(shards.ids), shardCount: shards.count }, 'Chronicle is ready');
     const permissions = neededPermissions(COMMANDS);
     logger.info(
       { invite: inviteUrl(client.application!.id, permissions), permissions: permissionNames(permissions) },
@@ -284,6 +313,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       logRetention: assistant.logRetention,
       retention,
       health: health && { url: health.url },
+      shards,
+      identifyThrottler,
       stop,
     };
   } catch (e) {
@@ -293,6 +324,19 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
         .catch(() => undefined);
     throw e;
   }
+}
+
+/** The start's gateway line: shards and session starts left (a warning when few are). */
+function logGateway(logger: Logger, info: GatewayInfo, shards: ShardPlan, autoWithIds: boolean): void {
+  const { total, remaining, resetAfter, maxConcurrency } = info.sessionStartLimit;
+  const fields = { shardCount: shards.count, shards: formatShardIds(shards.ids), recommended: info.shards, sessionStarts: { remaining, total, resetAfterMs: resetAfter }, maxConcurrency };
+  logger.info(fields, `gateway: ${shards.count} shard(s), session starts left ${remaining}/${total} (this process: shard(s) ${formatShardIds(shards.ids)}; identify ${maxConcurrency} per 5 s)`);
+  if (sessionStartsLow(info, shards.count))
+    logger.warn(
+      fields,
+      `only ${remaining} of ${total} session starts left today (renewed in ${Math.ceil(resetAfter / 3_600_000)} h): every shard's IDENTIFY takes one, and when none are left Discord resets the bot's token; avoid restart loops until then`,
+    );
+  if (autoWithIds) logger.warn(fields, "SHARD_IDS with SHARD_COUNT=auto: Discord's recommendation changes as the bot grows, and processes that start at different times could disagree; set SHARD_COUNT to a number on every process");
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, type ClientOptions, type WebSocketOptions } from 'discord.js';
 
 /**
  * Guilds, guild messages, DMs, their reactions and poll votes (not privileged), and message content
@@ -21,8 +21,22 @@ export const BOT_INTENTS = [
  * from raw gateway events, so edits and deletes of any message are seen), and users and members
  * are swept every few minutes (the bot's own user and member are kept).
  */
-export function clientOptions(opts: { apiUrl?: string; membersIntent?: boolean } = {}): ClientOptions {
+export interface ClientShardOptions {
+  apiUrl?: string;
+  membersIntent?: boolean;
+  /** The shards this client runs and the bot's total (default: one shard, 0 of 1). */
+  shards?: { ids: number[]; count: number };
+  /** Decides when each shard may IDENTIFY (default: discord.js's own, per process). */
+  buildIdentifyThrottler?: WebSocketOptions['buildIdentifyThrottler'];
+}
+
+export function clientOptions(opts: ClientShardOptions = {}): ClientOptions {
   return {
+    // Always explicit: with the defaults, discord.js would read SHARDS / SHARD_COUNT from the
+    // environment (its ShardingManager's variables; SHARD_COUNT is also Chronicle's, as "auto").
+    shards: opts.shards?.ids ?? [0],
+    shardCount: opts.shards?.count ?? 1,
+    ...(opts.buildIdentifyThrottler && { ws: { buildIdentifyThrottler: opts.buildIdentifyThrottler } }),
     // MEMBERS_INTENT adds Server Members (privileged): member joins and leaves keep each guild's
     // member count current, for the presence's {members}.
     intents: opts.membersIntent ? [...BOT_INTENTS, GatewayIntentBits.GuildMembers] : BOT_INTENTS,
@@ -52,10 +66,26 @@ export function clientOptions(opts: { apiUrl?: string; membersIntent?: boolean }
   };
 }
 
-export function createClient(opts: { apiUrl?: string; membersIntent?: boolean } = {}): Client {
-  const client = new Client(clientOptions(opts));
+export function createClient(opts: ClientShardOptions = {}): Client {
+  const client = withoutShardEnv(() => new Client(clientOptions(opts)));
   skipUnheardMessageEvents(client);
   return client;
+}
+
+/**
+ * discord.js's Client constructor reads SHARDS and SHARD_COUNT from the environment when the
+ * options hold their defaults (`shardCount: 1` is one): Chronicle's SHARD_COUNT=auto would become
+ * NaN there. The options are explicit, and the variables are hidden while the client is made.
+ */
+function withoutShardEnv<T>(make: () => T): T {
+  const saved = { SHARDS: process.env.SHARDS, SHARD_COUNT: process.env.SHARD_COUNT };
+  delete process.env.SHARDS;
+  delete process.env.SHARD_COUNT;
+  try {
+    return make();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
 }
 
 /** Message (and reaction) dispatches and the client event discord.js turns each into. */

@@ -54,6 +54,7 @@ export class Core {
       violation: (v) => this.violation(v),
       presence: (presence) => this.emit({ type: 'presence', presence }),
       requiredShards: options.requiredShards ?? 1,
+      guildsPerShard: options.guildsPerShard ?? Infinity,
       maxConcurrency: options.maxConcurrency ?? 1,
       checkIdentifyConcurrency: options.checkIdentifyConcurrency ?? false,
     });

@@ -127,10 +127,12 @@ export interface GatewayDeps {
   presence?: (p: PresenceRecord) => void;
   /** Fewest shards an IDENTIFY may ask for (4011 below it). */
   requiredShards: number;
+  /** Most guilds a shard may hold (4011 for an IDENTIFY whose shards would hold more). */
+  guildsPerShard: number;
   /** IDENTIFYs allowed per 5 s per bucket. */
   maxConcurrency: number;
-  /** Refuse an IDENTIFY too soon in its bucket (op 9); off: only recorded. */
-  checkIdentifyConcurrency: boolean;
+  /** Refuse an IDENTIFY too soon in its bucket (op 9); 'record': let it in and record a violation; off: only logged. */
+  checkIdentifyConcurrency: boolean | 'record';
 }
 
 /** `need`: the intent bit(s) a session must have; `transform` may return a per-session variant of `d`, or null to skip. */
@@ -250,15 +252,18 @@ export class Gateway {
       this.deps.log(`gateway: IDENTIFY with invalid shard ${JSON.stringify(shard)} → 4010`);
       return void ws.close(Close.INVALID_SHARD, 'Invalid shard.');
     }
-    if (asked[1] < this.deps.requiredShards) {
+    const required = this.requiredShards();
+    if (asked[1] < required) {
       this.identifyLog.push({ shard: asked, at, outcome: 'sharding_required' });
-      this.deps.log(`gateway: IDENTIFY with ${asked[1]} shard(s), ${this.deps.requiredShards} required → 4011`);
+      this.deps.log(`gateway: IDENTIFY with ${asked[1]} shard(s), ${required} required → 4011`);
       return void ws.close(Close.SHARDING_REQUIRED, 'Sharding required.');
     }
     // max_concurrency per 5 s per bucket; one more is answered with op 9 (not resumable), as Discord does.
     const bucket = asked[0] % this.deps.maxConcurrency;
     const recent = (this.buckets.get(bucket) ?? []).filter((t) => at - t < IDENTIFY_WINDOW_MS);
-    if (recent.length >= 1 && this.deps.checkIdentifyConcurrency) {
+    if (recent.length >= 1 && this.deps.checkIdentifyConcurrency === 'record') {
+      this.deps.violation({ method: 'WS', path: '/gateway', kind: 'gateway', detail: `IDENTIFY of shard ${asked[0]} ${at - recent[recent.length - 1]} ms after the last one in bucket ${bucket} (at most one per ${IDENTIFY_WINDOW_MS} ms)` });
+    } else if (recent.length >= 1 && this.deps.checkIdentifyConcurrency) {
       this.buckets.set(bucket, recent);
       this.identifyLog.push({ shard: asked, at, outcome: 'too_fast' });
       this.deps.log(`gateway: IDENTIFY of shard ${asked[0]} ${at - recent[recent.length - 1]} ms after the last one in bucket ${bucket} → op 9 d:false`);
@@ -297,6 +302,15 @@ export class Gateway {
     this.emit(session, 'READY', ready);
     if (session.has(Intents.GUILDS)) for (const g of guilds) this.emit(session, 'GUILD_CREATE', this.guildCreate(g, session, d.large_threshold));
     this.markReady(session);
+  }
+
+  /** Fewest shards an IDENTIFY may ask for: the configured minimum, or enough for the per-shard guild limit. */
+  requiredShards(): number {
+    const { state } = this.deps;
+    if (!Number.isFinite(this.deps.guildsPerShard)) return this.deps.requiredShards;
+    let guilds = 0;
+    for (const g of state.guilds.values()) if (g.members.has(state.botUser.id)) guilds++;
+    return Math.max(this.deps.requiredShards, Math.ceil(guilds / this.deps.guildsPerShard));
   }
 
   private markReady(session: Session): void {

@@ -25,14 +25,23 @@ export interface EmulatorOptions {
   shards?: number;
   /** Fewest shards an IDENTIFY may ask for: fewer → close 4011 (sharding required), like Discord for a bot in too many guilds. Default 1. */
   requiredShards?: number;
+  /**
+   * Most guilds one shard may hold, like Discord's 2,500: an IDENTIFY whose shards would each hold
+   * more (the bot's guilds / its shard count) closes with 4011, and GET /gateway/bot recommends at
+   * least enough shards. Default: no limit.
+   */
+  guildsPerShard?: number;
+  /** session_start_limit's total and what is left of it at start (each IDENTIFY takes one). Default 1000 and 1000. */
+  sessionStarts?: { total: number; remaining: number };
   /** session_start_limit.max_concurrency: IDENTIFYs allowed per 5 s per bucket (shard id % this). Default 1. */
   maxConcurrency?: number;
   /**
    * Refuse an IDENTIFY that comes sooner than 5 s after the last one in its bucket with op 9
    * INVALID_SESSION, as Discord does. Default off (tests that restart bots quickly identify again
-   * at once); IDENTIFYs are recorded either way (`identifies()`).
+   * at once); IDENTIFYs are recorded either way (`identifies()`). `'record'`: let it in, but record
+   * a violation (kind `gateway`), for tests that assert the bot paces itself.
    */
-  checkIdentifyConcurrency?: boolean;
+  checkIdentifyConcurrency?: boolean | 'record';
 }
 
 /** One IDENTIFY the gateway received, and whether it was let in. */

@@ -155,6 +155,37 @@ describe('the local Discord serves several shards', () => {
     expect(log.every((i) => typeof i.at === 'number')).toBe(true);
   });
 
+  it('a per-shard guild limit: GET /gateway/bot recommends enough shards, an IDENTIFY without sharding (or with too few) closes with 4011', async () => {
+    emu = await DiscordEmulator.start({ guildsPerShard: 2, maxConcurrency: 16, sessionStarts: { total: 1000, remaining: 7 } });
+    world(emu, 5);
+    const res = await fetch(`${emu.apiUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${emu.token}` } });
+    const body = (await res.json()) as Json;
+    expect(body.shards).toBe(3);
+    expect(body.session_start_limit).toMatchObject({ total: 1000, remaining: 7 });
+    expect(await (await identify(emu)).closed).toBe(GatewayCloseCodes.SHARDING_REQUIRED);
+    expect(await (await identify(emu, [0, 2])).closed).toBe(GatewayCloseCodes.SHARDING_REQUIRED);
+    const ok = await identify(emu, [2, 3]);
+    sockets.push(ok.ws);
+    await until(() => ok.dispatches('READY').length === 1);
+    expect(emu.identifies().map((i) => i.outcome)).toEqual(['sharding_required', 'sharding_required', 'ready']);
+    const after = (await (await fetch(`${emu.apiUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${emu.token}` } })).json()) as Json;
+    expect(after.session_start_limit.remaining).toBe(6);
+  });
+
+  it("checkIdentifyConcurrency 'record': an IDENTIFY too soon in its bucket is let in and recorded as a violation", async () => {
+    emu = await DiscordEmulator.start({ shards: 4, maxConcurrency: 2, checkIdentifyConcurrency: 'record' });
+    const a = await identify(emu, [0, 4]);
+    const b = await identify(emu, [1, 4]);
+    sockets.push(a.ws, b.ws);
+    await until(() => a.dispatches('READY').length === 1 && b.dispatches('READY').length === 1);
+    expect(emu.violations()).toEqual([]);
+    const c = await identify(emu, [2, 4]);
+    sockets.push(c.ws);
+    await until(() => c.dispatches('READY').length === 1);
+    expect(emu.identifies().map((i) => i.outcome)).toEqual(['ready', 'ready', 'ready']);
+    expect(emu.violations()).toEqual([expect.objectContaining({ kind: 'gateway', detail: expect.stringMatching(/^IDENTIFY of shard 2 \d+ ms after the last one in bucket 0/) })]);
+  });
+
   it('without the check, IDENTIFYs are still recorded (for tests) and let in', async () => {
     emu = await DiscordEmulator.start({ shards: 2 });
     const a = await identify(emu, [0, 2]);

@@ -8,8 +8,13 @@ export const metaRoutes: Route[] = [
     status: 200,
     body: {
       url: `ws://127.0.0.1:${ctx.core.port}/gateway`,
-      shards: ctx.core.options.shards ?? 1,
-      session_start_limit: { total: 1000, remaining: Math.max(0, 1000 - ctx.core.gateway.identifies), reset_after: 86_400_000, max_concurrency: ctx.core.options.maxConcurrency ?? 1 },
+      shards: Math.max(ctx.core.options.shards ?? 1, ctx.core.gateway.requiredShards()),
+      session_start_limit: {
+        total: ctx.core.options.sessionStarts?.total ?? 1000,
+        remaining: Math.max(0, (ctx.core.options.sessionStarts?.remaining ?? 1000) - ctx.core.gateway.identifies),
+        reset_after: 86_400_000,
+        max_concurrency: ctx.core.options.maxConcurrency ?? 1,
+      },
     },
   })),
 
