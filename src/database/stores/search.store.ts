@@ -157,6 +157,7 @@ export class SearchStore {
       'm.id, m.discord_message_id AS dmid, m.channel_id AS cid, m.guild_id AS gid, m.created_at AS at, m.edited_at AS edited, m.content, m.content_escaped AS esc, u.channel_user_id AS author, COALESCE(u.display_name, u.username) AS name';
     let sql: string;
     let rows: Row[] | null = null;
+    let windowAt = -1;
     if (driver === 'sqlite') {
       const snip = match ? `, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS snip` : '';
       const select = (extra: string[]) => `SELECT ${cols}${snip} FROM ${from} WHERE ${where.concat(extra).join(' AND ')} ORDER BY m.created_at ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
@@ -170,12 +171,19 @@ export class SearchStore {
       // from walking a created_at index backwards and testing every row (it cannot estimate how
       // rare a prefix match is, and a rare word then costs a scan of the guild's messages).
       const key = match ? `(m.created_at + INTERVAL '0 seconds')` : 'm.created_at';
+      // Words, newest first: the same windows of time as on SQLite (newestWindows), as a bound on
+      // created_at (a parameter set per window, the epoch for all time) the planner can AND with
+      // the GIN index's matches, instead of sorting every message that has a common word.
+      const windowed = !!match && !newer;
+      if (windowed) windowAt = p.values.length;
+      if (windowed) where.push(`m.created_at >= ${p.add(new Date(0))}`);
       const inner = `SELECT ${cols} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${key} ${order}, m.discord_message_id ${order} LIMIT ${limit + 1}`;
       const snip = match
         ? `, ts_headline('simple', r.content, to_tsquery('simple', ${p.add(match)}), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "') AS snip`
         : '';
       sql = `SELECT r.*${snip} FROM (${inner}) r ORDER BY r.at ${order}, r.dmid ${order}`;
     }
+    if (driver === 'postgres' && match && !newer) rows = await this.newestWindowsPg(req, sql, p.values, windowAt, limit + 1);
     rows ??= await this.ctx.read<Row>(sql, p.values);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -208,6 +216,23 @@ export class SearchStore {
       ]);
       if (low?.r === null || low?.r === undefined) continue;
       const rows = await this.ctx.read<Row>(bounded, [...values, low.r, since]);
+      if (rows.length >= want) return rows;
+    }
+    return null;
+  }
+
+  /** PostgreSQL: the query with its window parameter (at `at`) set to 1, 7, 30 and 180 days before the page's end in turn. */
+  private async newestWindowsPg(req: SearchRequest, sql: string, values: unknown[], at: number, want: number): Promise<Row[] | null> {
+    if (at < 0) return null;
+    const end = Math.min(req.before?.createdAt.getTime() ?? Infinity, req.query.before?.getTime() ?? Infinity, Date.now() + 86_400_000);
+    const floor = req.query.after?.getTime() ?? -Infinity;
+    for (const days of [1, 7, 30, 180]) {
+      const start = end - days * 86_400_000;
+      if (start <= floor) break;
+      const rows = await this.ctx.read<Row>(
+        sql,
+        values.map((v, i) => (i === at ? new Date(start) : v)),
+      );
       if (rows.length >= want) return rows;
     }
     return null;
