@@ -19,6 +19,7 @@ import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
 import { StatsStore } from './stores/stats.store';
 import { TaskStore } from './stores/task.store';
+import { TranscriptStore } from './stores/transcript.store';
 import { UserStore } from './stores/user.store';
 
 /** The few logging calls the database layer makes; a no-op by default. */
@@ -89,6 +90,8 @@ export class Database implements StoreContext {
   readonly retention: RetentionStore;
   /** Channels and threads (written by the recorder). */
   readonly channels: ChannelStore;
+  /** Channel transcripts (`/export`, `npm run export`): a channel's messages page by page with what hangs off them. */
+  readonly transcripts: TranscriptStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -116,6 +119,7 @@ export class Database implements StoreContext {
     this.attachments = new AttachmentStore(this);
     this.retention = new RetentionStore(this);
     this.channels = new ChannelStore(this);
+    this.transcripts = new TranscriptStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

@@ -13,6 +13,8 @@ export interface MessageMetadata {
   embeds?: { type?: string; title?: string; url?: string }[];
   stickers?: string[];
   interaction?: { name?: string; userId?: string };
+  /** The bot's ephemeral reply to an interaction (recorded by the command router: only its invoker saw it). */
+  ephemeral?: boolean;
 }
 
 /**
