@@ -113,7 +113,8 @@ const footer = compile(FOOTER);
 /** A name's colour, from the user id (the same person, the same colour in every transcript). */
 export function colourOf(userId: string | null): string {
   if (!userId || !/^\d+$/.test(userId)) return 'hsl(235, 86%, 65%)';
-  const hue = Number(BigInt(userId) % 360n);
+  // Hashed: ids made close together (snowflakes are time-based) still get far-apart hues.
+  const hue = createHash('sha1').update(userId).digest().readUInt16BE(0) % 360;
   return `hsl(${hue}, 55%, 60%)`;
 }
 

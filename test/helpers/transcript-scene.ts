@@ -14,8 +14,8 @@ export interface TranscriptScene {
   fileBytes: Buffer;
 }
 
-/** A 1×1 PNG header (the emulator reads IHDR) and a few bytes. */
-const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'), Buffer.from('tail-bytes')]);
+/** A whole 1×1 PNG (a browser decodes it; the emulator reads its size from IHDR). */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 /**
  * A channel with one of everything a transcript shows: two people, an edit (two earlier
