@@ -78,6 +78,14 @@ describe.each(DRIVERS)('transcript formats on $driver', ({ driver, skip }) => {
     // And against the messages table itself: every recorded, not deleted, non-ephemeral message, byte for byte.
     const rows = (await h.bot.db.messages.listByChannel(s.channel)).filter((m) => !m.deletedAt && !m.metadata?.ephemeral).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     expect(doc.messages.map((m: TranscriptMessage) => [m.id, m.discordMessageId, m.content])).toEqual(rows.map((m) => [m.id, m.discordMessageId, m.content]));
+    // Described by docs/export.schema.json (validated with ajv, the JSON Schema validator eslint already brings).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = require('ajv') as new (o: object) => { validate(schema: object, data: unknown): boolean; errorsText(): string };
+    const ajv = new Ajv({ allErrors: true });
+    const schema = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'docs', 'export.schema.json'), 'utf8'));
+    expect(ajv.validate(schema, doc), ajv.errorsText()).toBe(true);
+    expect(ajv.validate(schema, { ...doc, messages: [{ ...doc.messages[0], extra: 1 }] })).toBe(false);
+    expect(JSON.stringify(doc)).not.toMatch(/[?&]ex=/);
     const edited = doc.messages.find((m: TranscriptMessage) => m.discordMessageId === s.ids.edited);
     expect(edited.revisions.map((r: { content: string }) => r.content)).toEqual(['first draft', 'second draft']);
   });

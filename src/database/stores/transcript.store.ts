@@ -199,7 +199,7 @@ export class TranscriptStore {
         deletedAt: m.deletedAt,
         replyToId: m.replyToId,
         replyTo: target ? { discordMessageId: target.discordMessageId!, author: authorOf(target, authors), content: fromRow(target).content, deleted: !!target.deletedAt } : null,
-        metadata: m.metadata,
+        metadata: withoutLinks(m.metadata),
         revisions: revisions.get(m.id) ?? [],
         reactions: countReactions(reactions.get(m.id) ?? []),
         attachments: (attachments.get(m.id) ?? []).map((a) => ({
@@ -251,6 +251,12 @@ function authorOf(row: Message, authors: Map<string, TranscriptAuthor>): Transcr
  */
 export function isEphemeralReply(row: Pick<Message, 'role' | 'metadata'>): boolean {
   return row.role === 'assistant' && (row.metadata?.ephemeral === true || (!!row.metadata?.interaction && row.metadata.type === undefined));
+}
+
+/** Metadata without Discord's signed CDN links to the attachments (they expire; the archived copy is in `attachments`). */
+function withoutLinks(metadata: MessageMetadata | null): MessageMetadata | null {
+  if (!metadata?.attachments) return metadata;
+  return { ...metadata, attachments: metadata.attachments.map(({ url: _url, ...a }) => a) };
 }
 
 function countReactions(rows: Reaction[]): ReactionCount[] {
