@@ -55,6 +55,8 @@ export const exportCommand: SlashCommand = {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'chronicle-export-'));
     try {
       let lastEdit = Date.now();
+      /** The progress edit in flight: the file's reply waits for it, so a late one cannot replace the file. */
+      let shown: Promise<unknown> = Promise.resolve();
       const base = `transcript-${channel.id}`;
       const res = await exportChannel(
         ctx.db,
@@ -68,11 +70,14 @@ export const exportCommand: SlashCommand = {
           onProgress: (n, total) => {
             if (Date.now() - lastEdit < PROGRESS_EVERY_MS) return;
             lastEdit = Date.now();
-            i.editReply({ content: `Exporting <#${channel.id}>… ${n} of ${total} messages written.`, allowedMentions: { parse: [] } }).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'could not show the export progress'));
+            shown = shown.then(() =>
+              i.editReply({ content: `Exporting <#${channel.id}>… ${n} of ${total} messages written.`, allowedMentions: { parse: [] } }).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'could not show the export progress')),
+            );
           },
         },
         (n) => path.join(dir, `part-${n}`),
       );
+      await shown;
       if (!res.messages) {
         await ctx.reply({ content: `Nothing recorded in <#${channel.id}>${after || before ? ' in that time range' : ''}.`, ephemeral: true, allowedMentions: { parse: [] } });
         return;
