@@ -49,6 +49,7 @@ describe('the build (npm run build) runs on its own', () => {
     expect(scripts.start).toBe('node dist/src/main.js');
     expect(scripts['db:setup']).toBe('node dist/scripts/db-setup.js');
     expect(scripts['db:backup']).toBe('node dist/scripts/db-backup.js');
+    expect(scripts.export).toBe('node dist/scripts/export.js');
     expect(scripts['deploy-commands']).toBe('node dist/scripts/deploy-commands.js');
     expect(scripts['migration:run:prod']).toBe('node dist/scripts/migrate.js run');
     const files = filesUnder(path.join(app, 'dist')).map((f) => path.relative(app, f));

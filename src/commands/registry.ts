@@ -1,4 +1,5 @@
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { exportCommand } from './export';
 import { history } from './history';
 import { mydata } from './mydata';
 import { ping } from './ping';
@@ -18,7 +19,7 @@ const ASSISTANT_COMMANDS: SlashCommand[] = [run, tasks, schedule, logs];
 // ---- end issue 6 ----
 
 /** Every slash command the bot answers; the deploy step registers exactly these. */
-export const COMMANDS: SlashCommand[] = [ping, status, session, history, stats, mydata, privacy, retention, search, ...ASSISTANT_COMMANDS];
+export const COMMANDS: SlashCommand[] = [ping, status, session, history, stats, mydata, privacy, retention, search, exportCommand, ...ASSISTANT_COMMANDS];
 
 export function commandBodies(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return COMMANDS.map((c) => c.data.toJSON() as RESTPostAPIChatInputApplicationCommandsJSONBody);

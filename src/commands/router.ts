@@ -202,6 +202,7 @@ export class CommandRouter {
       createdAt: message.createdAt,
       metadata: {
         interaction: { name: i.isChatInputCommand() ? i.commandName : i.customId, userId: i.user.id },
+        ephemeral: true,
         ...(files.length ? { attachments: message.attachments.map((a) => ({ id: a.id, filename: a.name, size: a.size, contentType: a.contentType })) } : {}),
         ...(opts.embeds?.length ? { embeds: message.embeds.map((e) => ({ title: e.title ?? undefined })) } : {}),
       },

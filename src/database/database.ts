@@ -21,6 +21,7 @@ import { SessionStore } from './stores/session.store';
 import { SkillStore } from './stores/skill.store';
 import { StatsStore } from './stores/stats.store';
 import { TaskStore } from './stores/task.store';
+import { TranscriptStore } from './stores/transcript.store';
 import { UserStore } from './stores/user.store';
 
 /** The few logging calls the database layer makes; a no-op by default. */
@@ -93,6 +94,8 @@ export class Database implements StoreContext {
   readonly channels: ChannelStore;
   /** `/search`: full-text search over people's messages in the channels a person may read. */
   readonly search: SearchStore;
+  /** Channel transcripts (`/export`, `npm run export`): a channel's messages page by page with what hangs off them. */
+  readonly transcripts: TranscriptStore;
   readonly changes = new EventEmitter<{ change: ['bot_status' | 'schedules'] }>();
   private readonly writeLock = new Mutex();
   /** SQLite: the read-only connection `read` uses, opened on first use. */
@@ -123,6 +126,7 @@ export class Database implements StoreContext {
     this.retention = new RetentionStore(this);
     this.channels = new ChannelStore(this);
     this.search = new SearchStore(this);
+    this.transcripts = new TranscriptStore(this);
   }
 
   /** Opens (connects) the database. Migrations are not applied: call `migrate()`. */

@@ -75,6 +75,8 @@ export interface MessageMetadata {
   poll?: MetadataPoll;
   /** Parts of the Discord message the recorder could not read (logged with the message id); the rest is kept. */
   unreadable?: string[];
+  /** The bot's ephemeral reply to an interaction (recorded by the command router: only its invoker saw it). */
+  ephemeral?: boolean;
 }
 
 /**
