@@ -75,7 +75,8 @@ export class MessageStore {
     if (!isUuid(sessionId)) return [];
     const rows = await this.repo.find({
       where: { sessionId, ...(opts.includeDeleted ? {} : { deletedAt: IsNull() }), ...(opts.role ? { role: opts.role } : {}) },
-      order: { createdAt: opts.newestFirst ? 'DESC' : 'ASC' },
+      // Messages of one millisecond in Discord's order (snowflakes are time-ordered), then the row's.
+      order: { createdAt: opts.newestFirst ? 'DESC' : 'ASC', discordMessageId: opts.newestFirst ? 'DESC' : 'ASC', id: opts.newestFirst ? 'DESC' : 'ASC' },
       take: opts.limit,
     });
     return rows.map(fromRow);
